@@ -1,0 +1,102 @@
+from django.contrib import admin
+
+from stoa.courses.models import (
+    Course,
+    CourseOrganisation,
+    CourseRun,
+    CourseTeamMember,
+    MediaFile,
+    Option,
+    Organisation,
+    PeerReviewSettings,
+    Question,
+    Step,
+    TranscriptCue,
+    Week,
+)
+
+
+class CourseOrganisationInline(admin.TabularInline):
+    model = CourseOrganisation
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+class CourseTeamMemberInline(admin.TabularInline):
+    model = CourseTeamMember
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class WeekInline(admin.TabularInline):
+    model = Week
+    extra = 0
+
+
+class CourseRunInline(admin.TabularInline):
+    model = CourseRun
+    extra = 0
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+    list_display = ["name", "url"]
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "language", "hours_per_week", "updated_at"]
+    search_fields = ["title", "slug"]
+    inlines = [CourseOrganisationInline, CourseTeamMemberInline, WeekInline, CourseRunInline]
+
+
+@admin.register(CourseRun)
+class CourseRunAdmin(admin.ModelAdmin):
+    list_display = ["course", "starts_on"]
+    list_filter = ["course"]
+    date_hierarchy = "starts_on"
+
+
+class TranscriptCueInline(admin.TabularInline):
+    model = TranscriptCue
+    extra = 0
+
+
+class QuestionInline(admin.StackedInline):
+    model = Question
+    extra = 0
+    show_change_link = True
+
+
+class PeerReviewSettingsInline(admin.StackedInline):
+    model = PeerReviewSettings
+    extra = 0
+
+
+@admin.register(Step)
+class StepAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "type", "week"]
+    list_filter = ["type", "week__course"]
+    list_select_related = ["week", "week__course"]
+    search_fields = ["title", "slug"]
+    raw_id_fields = ["week", "media_file"]
+    inlines = [TranscriptCueInline, QuestionInline, PeerReviewSettingsInline]
+
+
+class OptionInline(admin.TabularInline):
+    model = Option
+    extra = 0
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["prompt", "step", "choose"]
+    raw_id_fields = ["step"]
+    inlines = [OptionInline]
+
+
+@admin.register(MediaFile)
+class MediaFileAdmin(admin.ModelAdmin):
+    list_display = ["path", "course", "size"]
+    list_filter = ["course"]

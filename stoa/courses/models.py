@@ -1,0 +1,283 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class Organisation(models.Model):
+    """A partner institution that makes courses."""
+
+    name = models.CharField(max_length=200, unique=True)
+    url = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Course(models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField()
+    language = models.CharField(max_length=35, default="en")
+    hours_per_week = models.PositiveSmallIntegerField(null=True, blank=True)
+    organisations = models.ManyToManyField(
+        Organisation, through="CourseOrganisation", related_name="courses"
+    )
+    # Null means the package did not say; the format's defaults then apply.
+    certificate_steps_completed_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    certificate_tests_score_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    # course.yaml as imported. Export writes it back verbatim while it still describes the
+    # course, so that import then export returns the author's own formatting and comments.
+    package_source = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    CERTIFICATE_STEPS_COMPLETED_DEFAULT = 90
+    CERTIFICATE_TESTS_SCORE_DEFAULT = 70
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("courses:detail", kwargs={"slug": self.slug})
+
+
+class CourseOrganisation(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "organisation"], name="course_organisation_unique"
+            ),
+        ]
+
+
+class TeamRole(models.TextChoices):
+    LEAD_EDUCATOR = "lead-educator", "Lead educator"
+    EDUCATOR = "educator", "Educator"
+    MENTOR = "mentor", "Mentor"
+    HOST = "host", "Host"
+
+
+class CourseTeamMember(models.Model):
+    """Someone learners see on the course team; linked to an account when they have one."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="team")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=20, choices=TeamRole.choices)
+    bio = models.TextField(blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="course_team_memberships",
+    )
+
+    class Meta:
+        ordering = ["course", "position"]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_role_display()})"
+
+
+class CourseRun(models.Model):
+    """One presentation of a course to a cohort, from its start date."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="runs")
+    starts_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["course", "starts_on"]
+        indexes = [models.Index(fields=["course", "starts_on"], name="run_course_starts_idx")]
+
+    def __str__(self):
+        return f"{self.course} from {self.starts_on:%d %B %Y}"
+
+
+class Week(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="weeks")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["course", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "number"], name="week_course_number_unique"),
+        ]
+
+    def __str__(self):
+        return f"Week {self.number}: {self.title}"
+
+
+class StepType(models.TextChoices):
+    ARTICLE = "article", "Article"
+    VIDEO = "video", "Video"
+    AUDIO = "audio", "Audio"
+    DISCUSSION = "discussion", "Discussion"
+    QUIZ = "quiz", "Quiz"
+    TEST = "test", "Test"
+    PEER_REVIEW = "peer-review", "Peer review"
+
+
+class MediaFile(models.Model):
+    """A file from a package's media/ folder, kept in media storage."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="media_files")
+    path = models.CharField(max_length=300, help_text="Path inside the package, e.g. media/a.mp4")
+    file = models.FileField(max_length=400)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["course", "path"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "path"], name="media_course_path_unique"),
+        ]
+
+    def __str__(self):
+        return self.path
+
+
+class Step(models.Model):
+    week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    slug = models.SlugField(max_length=100)
+    title = models.CharField(max_length=200)
+    type = models.CharField(max_length=20, choices=StepType.choices)
+    activity = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    # Video and audio: either a file from the package's media/ folder or an https URL.
+    media_file = models.ForeignKey(
+        MediaFile, on_delete=models.PROTECT, null=True, blank=True, related_name="steps"
+    )
+    media_url = models.URLField(max_length=500, blank=True)
+    transcript_name = models.CharField(max_length=200, blank=True)
+    transcript_source = models.TextField(blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The step file as imported; see Course.package_source.
+    package_source = models.TextField(blank=True, editable=False)
+
+    TEST_ATTEMPTS_DEFAULT = 3
+
+    class Meta:
+        ordering = ["week__number", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["week", "position"], name="step_week_position_unique"),
+            models.UniqueConstraint(fields=["week", "slug"], name="step_week_slug_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    @property
+    def number(self) -> str:
+        return f"{self.week.number}.{self.position}"
+
+    @property
+    def file_stem(self) -> str:
+        """The step's file name without extension, as in a package: 02-what-is-hi."""
+        return f"{self.position:02d}-{self.slug}"
+
+    @property
+    def has_media(self) -> bool:
+        return self.type in {StepType.VIDEO, StepType.AUDIO}
+
+    @property
+    def media_src(self) -> str:
+        if self.media_file_id:
+            return self.media_file.file.url
+        return self.media_url
+
+    @property
+    def max_attempts(self) -> int | None:
+        if self.type != StepType.TEST:
+            return None
+        return self.attempts or self.TEST_ATTEMPTS_DEFAULT
+
+
+class TranscriptCue(models.Model):
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="cues")
+    position = models.PositiveIntegerField()
+    start_ms = models.PositiveIntegerField()
+    end_ms = models.PositiveIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["step", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["step", "position"], name="cue_step_position_unique"),
+        ]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class ChoiceMode(models.TextChoices):
+    ONE = "one", "Choose one"
+    MANY = "many", "Choose all that apply"
+
+
+class Question(models.Model):
+    """A question of a quiz or test step."""
+
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField()
+    prompt = models.TextField()
+    choose = models.CharField(max_length=4, choices=ChoiceMode.choices, default=ChoiceMode.ONE)
+    explanation = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["step", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["step", "position"], name="question_step_position_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.prompt[:80]
+
+
+class Option(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
+    position = models.PositiveSmallIntegerField()
+    text = models.TextField()
+    correct = models.BooleanField(default=False)
+    feedback = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["question", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "position"], name="option_question_position_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class PeerReviewSettings(models.Model):
+    step = models.OneToOneField(Step, on_delete=models.CASCADE, related_name="peer_review")
+    min_words = models.PositiveIntegerField(default=0)
+    reviews_required = models.PositiveSmallIntegerField(default=1)
+    rubric = models.JSONField(default=list, help_text="The questions reviewers answer, in order.")
+
+    class Meta:
+        verbose_name = "peer-review settings"
+        verbose_name_plural = "peer-review settings"
+
+    def __str__(self):
+        return f"Peer review for {self.step}"

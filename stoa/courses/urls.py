@@ -1,0 +1,9 @@
+from django.urls import path
+
+from stoa.courses import views
+
+app_name = "courses"
+urlpatterns = [
+    path("", views.catalogue, name="catalogue"),
+    path("courses/<slug:slug>/", views.course_detail, name="detail"),
+]

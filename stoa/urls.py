@@ -1,0 +1,15 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from stoa.media import serve_media
+
+urlpatterns = [
+    path("", include("stoa.courses.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if not settings.S3_BUCKET and settings.MEDIA_URL.startswith("/"):
+    urlpatterns.append(
+        re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", serve_media, name="media")
+    )
