@@ -100,11 +100,12 @@ if DATABASE_URL:
         )
     }
 else:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "stoa.sqlite3",
+            # A file, not memory, so tests see WAL and the live server shares the database.
+            "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
             "OPTIONS": {
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
@@ -155,6 +156,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it before collectstatic
 MEDIA_URL = os.environ.get("STOA_MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("STOA_MEDIA_ROOT", DATA_DIR / "media"))
 
@@ -183,16 +186,23 @@ if S3_BUCKET:
     }
 WHITENOISE_USE_FINDERS = DEBUG
 
-EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend"
-    if os.environ.get("STOA_EMAIL_HOST")
-    else "django.core.mail.backends.console.EmailBackend"
-)
-EMAIL_HOST = os.environ.get("STOA_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("STOA_EMAIL_PORT", "587"))
-EMAIL_HOST_USER = os.environ.get("STOA_EMAIL_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("STOA_EMAIL_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("STOA_EMAIL_USE_TLS", True)
+# Mail goes to the console in development until an SMTP host is configured; production
+# always sends through SMTP (by default a local mail server on localhost).
+if PRODUCTION or os.environ.get("STOA_EMAIL_HOST"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ.get("STOA_EMAIL_HOST", "localhost"),
+                "port": int(os.environ.get("STOA_EMAIL_PORT", "587")),
+                "username": os.environ.get("STOA_EMAIL_USER", ""),
+                "password": os.environ.get("STOA_EMAIL_PASSWORD", ""),
+                "use_tls": env_bool("STOA_EMAIL_USE_TLS", True),
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = os.environ.get("STOA_FROM_EMAIL", "Stoa <noreply@localhost>")
 
 # Content Security Policy: no inline scripts or styles; media may come from https hosts.

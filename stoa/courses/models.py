@@ -60,6 +60,9 @@ class CourseOrganisation(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.organisation} on {self.course}"
+
 
 class TeamRole(models.TextChoices):
     LEAD_EDUCATOR = "lead-educator", "Lead educator"

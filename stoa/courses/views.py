@@ -5,9 +5,7 @@ from stoa.courses import selectors
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "courses/catalogue.html", {"courses": selectors.catalogue_courses()}
-    )
+    return render(request, "courses/catalogue.html", {"courses": selectors.catalogue_courses()})
 
 
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:

@@ -1,0 +1,41 @@
+import pytest
+from playwright.sync_api import Page, expect
+
+from stoa.accounts.models import User
+from stoa.courses.models import Course, CourseOrganisation, Organisation, Week
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def course():
+    course = Course.objects.create(
+        slug="reading-data",
+        title="Reading Data in the News",
+        summary="Charts, claims, doubt.",
+        hours_per_week=3,
+    )
+    partner = Organisation.objects.create(name="Harbour University")
+    CourseOrganisation.objects.create(course=course, organisation=partner, position=1)
+    Week.objects.create(course=course, number=1, title="Numbers that travel")
+    return course
+
+
+def test_visitor_browses_the_catalogue_to_a_course(live_server, page: Page, course, check_page):
+    page.goto(live_server.url)
+    check_page(page, "catalogue")
+    page.get_by_role("link", name="Reading Data in the News").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reading Data in the News")
+    expect(page.get_by_text("Harbour University")).to_be_visible()
+    check_page(page, "course-page")
+
+
+def test_admin_signs_in_to_django_admin(live_server, page: Page):
+    User.objects.create_superuser("admin@example.org", "a-long-admin-password", display_name="A")
+    page.goto(f"{live_server.url}/admin/")
+    page.get_by_label("Email address").fill("admin@example.org")
+    page.get_by_label("Password").fill("a-long-admin-password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("link", name="Courses").first).to_be_visible()
+    page.goto(f"{live_server.url}/admin/courses/course/")
+    expect(page.get_by_role("heading", name="Select course to change")).to_be_visible()
