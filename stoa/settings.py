@@ -6,6 +6,7 @@ STOA_S3_BUCKET moves media to S3-compatible storage, STOA_ENV=production hardens
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "stoa.accounts",
     "stoa.courses",
+    "stoa.learning",
 ]
 
 MIDDLEWARE = [
@@ -104,8 +106,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "stoa.sqlite3",
-            # A file, not memory, so tests see WAL and the live server shares the database.
-            "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
+            # A file, not memory, so tests see WAL and the live server shares the database;
+            # one per process, so test runs side by side don't collide.
+            "TEST": {"NAME": Path(tempfile.gettempdir()) / f"stoa-test-{os.getpid()}.sqlite3"},
             "OPTIONS": {
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
@@ -147,7 +150,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:signin"
+LOGIN_REDIRECT_URL = "learning:my_courses"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("STOA_TIME_ZONE", "UTC")

@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -22,6 +24,9 @@ class Course(models.Model):
     summary = models.TextField()
     language = models.CharField(max_length=35, default="en")
     hours_per_week = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Kept by the package import, so run schedules need no count of weeks.
+    week_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    step_count = models.PositiveIntegerField(default=0, editable=False)
     organisations = models.ManyToManyField(
         Organisation, through="CourseOrganisation", related_name="courses"
     )
@@ -44,7 +49,7 @@ class Course(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("courses:detail", kwargs={"slug": self.slug})
+        return reverse("learning:course", kwargs={"slug": self.slug})
 
 
 class CourseOrganisation(models.Model):
@@ -94,19 +99,51 @@ class CourseTeamMember(models.Model):
         return f"{self.name} ({self.get_role_display()})"
 
 
+class CourseRunQuerySet(models.QuerySet):
+    def open_for_joining(self, *, today: datetime.date) -> "CourseRunQuerySet":
+        """Runs not yet over, earliest first."""
+        return self.filter(ends_on__gte=today).order_by("starts_on")
+
+
 class CourseRun(models.Model):
-    """One presentation of a course to a cohort, from its start date."""
+    """One presentation of a course to a cohort. Week N opens on starts_on + 7·(N-1) days."""
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="runs")
     starts_on = models.DateField()
+    # The last day of the last week: derived from starts_on and the course's week count, and
+    # stored so that "runs still open" is an indexed filter. Kept up to date by save() and
+    # by the package import when the number of weeks changes.
+    ends_on = models.DateField(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CourseRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["course", "starts_on"]
-        indexes = [models.Index(fields=["course", "starts_on"], name="run_course_starts_idx")]
+        indexes = [
+            models.Index(fields=["course", "starts_on"], name="run_course_starts_idx"),
+            models.Index(fields=["course", "ends_on"], name="run_course_ends_idx"),
+        ]
 
     def __str__(self):
         return f"{self.course} from {self.starts_on:%d %B %Y}"
+
+    def save(self, *args, **kwargs):
+        self.ends_on = self.starts_on + datetime.timedelta(
+            days=7 * max(self.course.week_count, 1) - 1
+        )
+        super().save(*args, **kwargs)
+
+    def week_opens_on(self, number: int) -> datetime.date:
+        return self.starts_on + datetime.timedelta(days=7 * (number - 1))
+
+    def is_week_open(self, number: int, *, today: datetime.date) -> bool:
+        return self.week_opens_on(number) <= today
+
+    def current_week_number(self, *, today: datetime.date, week_count: int) -> int:
+        """The week the run is in today, clamped to the course's weeks."""
+        elapsed = (today - self.starts_on).days // 7 + 1
+        return max(1, min(elapsed, week_count or 1))
 
 
 class Week(models.Model):
@@ -183,6 +220,16 @@ class Step(models.Model):
 
     def __str__(self):
         return f"{self.number} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse(
+            "learning:step",
+            kwargs={
+                "slug": self.week.course.slug,
+                "week": self.week.number,
+                "position": self.position,
+            },
+        )
 
     @property
     def number(self) -> str:

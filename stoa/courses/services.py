@@ -1,0 +1,441 @@
+"""Writes for courses: importing a course package and exporting a course as one."""
+
+import logging
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from stoa.courses.models import (
+    Course,
+    CourseOrganisation,
+    CourseTeamMember,
+    MediaFile,
+    Option,
+    Organisation,
+    PeerReviewSettings,
+    Question,
+    Step,
+    TranscriptCue,
+    Week,
+)
+from stoa.courses.package import (
+    CourseSpec,
+    CueSpec,
+    MediaSpec,
+    OrganisationSpec,
+    PeerReviewSpec,
+    Problem,
+    QuestionSpec,
+    StepSpec,
+    TeamMemberSpec,
+    WeekSpec,
+    course_spec_from_models,
+    read_package,
+    render_package_files,
+    step_spec_from_model,
+    steps_for_specs,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class PackageInvalid(Exception):
+    """The package breaks the format; `problems` says where and how."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        super().__init__(f"{count} problem{'' if count == 1 else 's'} found")
+
+
+class ExportDestinationNotEmpty(Exception):
+    """Export writes a whole package, so it refuses to mix it with existing files."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    course: Course
+    created: bool  # a new course, rather than an update of the course with this slug
+    steps_created: int = 0
+    steps_updated: int = 0
+    steps_unchanged: int = 0
+    steps_deleted: int = 0
+
+    @property
+    def steps(self) -> int:
+        """How many steps the course now has."""
+        return self.steps_created + self.steps_updated + self.steps_unchanged
+
+
+@dataclass
+class _StepCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+
+
+def import_package(*, root: Path) -> ImportResult:
+    """Create the course of a package, or update the course with its slug in place.
+
+    Rows are matched, not replaced: weeks by number, steps by (week, slug), and their
+    questions, options and cues by position, so an unchanged step keeps its primary key
+    and what learners have done on it. Steps that the package no longer has are deleted.
+    Raises PackageInvalid, having written nothing, if the package breaks the format.
+    """
+    package, problems = read_package(root)
+    if problems or package is None:
+        raise PackageInvalid(problems)
+    spec = package.course
+
+    # Storage is not transactional, so media is copied before the transaction; names are
+    # content-addressed, so a copy left by an import that then fails is simply reused.
+    stored_names = {
+        media.path: _store_media(slug=spec.slug, media=media) for media in package.media
+    }
+
+    with transaction.atomic():
+        course = Course.objects.select_for_update().filter(slug=spec.slug).first()
+        created = course is None
+        course = _save_course(course or Course(slug=spec.slug), spec)
+        _sync_organisations(course, spec.organisations)
+        _sync_team(course, spec.team)
+        media_files = _sync_media_files(course, package.media, stored_names)
+        counts = _sync_weeks(course, spec.weeks, media_files)
+        _refresh_schedule(course)
+        # After the steps, which protect the media files they show.
+        MediaFile.objects.filter(course=course).exclude(path__in=media_files).delete()
+
+    logger.info(
+        "Imported course %s from %s (%s): %d steps created, %d updated, %d unchanged, %d deleted",
+        course.slug,
+        root,
+        "new" if created else "updated",
+        counts.created,
+        counts.updated,
+        counts.unchanged,
+        counts.deleted,
+    )
+    return ImportResult(
+        course=course,
+        created=created,
+        steps_created=counts.created,
+        steps_updated=counts.updated,
+        steps_unchanged=counts.unchanged,
+        steps_deleted=counts.deleted,
+    )
+
+
+def _refresh_schedule(course: Course) -> None:
+    """Keeps the course's week and step counts, and so its runs' end dates, in step."""
+    week_count = course.weeks.count()
+    step_count = Step.objects.filter(week__course=course).count()
+    if (course.week_count, course.step_count) == (week_count, step_count):
+        return
+    course.week_count, course.step_count = week_count, step_count
+    course.save(update_fields=["week_count", "step_count"])
+    for run in course.runs.all():
+        run.course = course
+        run.save(update_fields=["ends_on"])
+
+
+def _store_media(*, slug: str, media: MediaSpec) -> str:
+    """Copy a media file into storage, unless it is there already; return its name."""
+    name = f"courses/{slug}/{media.sha256[:16]}/{media.name}"
+    if default_storage.exists(name):
+        return name
+    assert media.source is not None
+    with media.source.open("rb") as file:
+        return default_storage.save(name, File(file, name=media.name))
+
+
+def _save_course(course: Course, spec: CourseSpec) -> Course:
+    course.title = spec.title
+    course.summary = spec.summary
+    course.language = spec.language
+    course.hours_per_week = spec.hours_per_week
+    course.certificate_steps_completed_percent = spec.certificate.steps_completed_percent
+    course.certificate_tests_score_percent = spec.certificate.tests_score_percent
+    course.package_source = spec.source
+    course.save()
+    return course
+
+
+def _sync_organisations(course: Course, specs: Sequence[OrganisationSpec]) -> None:
+    """Link the course to its partners in order; an organisation takes the package's url."""
+    links = {
+        link.organisation.name: link
+        for link in CourseOrganisation.objects.filter(course=course).select_related("organisation")
+    }
+    kept = []
+    for position, spec in enumerate(specs, start=1):
+        organisation, _ = Organisation.objects.get_or_create(
+            name=spec.name, defaults={"url": spec.url}
+        )
+        if organisation.url != spec.url:
+            organisation.url = spec.url
+            organisation.save(update_fields=["url"])
+        link = links.get(spec.name)
+        if link is None:
+            link = CourseOrganisation.objects.create(
+                course=course, organisation=organisation, position=position
+            )
+        elif link.position != position:
+            link.position = position
+            link.save(update_fields=["position"])
+        kept.append(link.pk)
+    CourseOrganisation.objects.filter(course=course).exclude(pk__in=kept).delete()
+
+
+def _sync_team(course: Course, specs: Sequence[TeamMemberSpec]) -> None:
+    """Update team members by position, keeping the accounts they are linked to."""
+    members = {member.position: member for member in course.team.all()}
+    for position, spec in enumerate(specs, start=1):
+        member = members.get(position)
+        if member is None:
+            CourseTeamMember.objects.create(
+                course=course, position=position, name=spec.name, role=spec.role, bio=spec.bio
+            )
+        elif (member.name, member.role, member.bio) != (spec.name, spec.role, spec.bio):
+            member.name, member.role, member.bio = spec.name, spec.role, spec.bio
+            member.save(update_fields=["name", "role", "bio"])
+    course.team.filter(position__gt=len(specs)).delete()
+
+
+def _sync_media_files(
+    course: Course, specs: Sequence[MediaSpec], stored_names: dict[str, str]
+) -> dict[str, MediaFile]:
+    existing = {media.path: media for media in MediaFile.objects.filter(course=course)}
+    media_files = {}
+    for spec in specs:
+        media = existing.get(spec.path) or MediaFile(course=course, path=spec.path)
+        name = stored_names[spec.path]
+        if media.pk is None or (media.file.name, media.size, media.sha256) != (
+            name,
+            spec.size,
+            spec.sha256,
+        ):
+            media.file.name, media.size, media.sha256 = name, spec.size, spec.sha256
+            media.save()
+        media_files[spec.path] = media
+    return media_files
+
+
+def _sync_weeks(
+    course: Course, specs: Sequence[WeekSpec], media_files: dict[str, MediaFile]
+) -> _StepCounts:
+    weeks = {week.number: week for week in course.weeks.all()}
+    steps_by_week: dict[int, list[Step]] = {}
+    for step in steps_for_specs(course):
+        steps_by_week.setdefault(step.week_id, []).append(step)
+
+    counts = _StepCounts()
+    for spec in specs:
+        week = weeks.get(spec.number)
+        if week is None:
+            week = Week.objects.create(course=course, number=spec.number, title=spec.title)
+        elif week.title != spec.title:
+            week.title = spec.title
+            week.save(update_fields=["title"])
+        _sync_steps(week, spec.steps, steps_by_week.get(week.pk, []), media_files, counts)
+
+    surplus = [week for number, week in weeks.items() if number > len(specs)]
+    for week in surplus:
+        counts.deleted += len(steps_by_week.get(week.pk, []))
+    Week.objects.filter(pk__in=[week.pk for week in surplus]).delete()
+    return counts
+
+
+def _sync_steps(
+    week: Week,
+    specs: Sequence[StepSpec],
+    existing: list[Step],
+    media_files: dict[str, MediaFile],
+    counts: _StepCounts,
+) -> None:
+    wanted = {spec.slug for spec in specs}
+    by_slug = {step.slug: step for step in existing if step.slug in wanted}
+    stale = [step.pk for step in existing if step.slug not in wanted]
+    if stale:
+        Step.objects.filter(pk__in=stale).delete()
+        counts.deleted += len(stale)
+
+    stored = {slug: step_spec_from_model(step) for slug, step in by_slug.items()}
+
+    # Positions are unique in a week, so steps that move are first parked above every
+    # position in use; two steps can then swap places without a collision.
+    moving = [
+        by_slug[spec.slug]
+        for spec in specs
+        if spec.slug in by_slug and by_slug[spec.slug].position != spec.position
+    ]
+    if moving:
+        park = 1 + max([step.position for step in existing] + [spec.position for spec in specs])
+        for offset, step in enumerate(moving):
+            step.position = park + offset
+        Step.objects.bulk_update(moving, ["position"])
+
+    for spec in specs:
+        step = by_slug.get(spec.slug)
+        if step is None:
+            step = Step(week=week)
+            _set_step_fields(step, spec, media_files)
+            step.save()
+            _sync_step_children(step, spec, stored=None)
+            counts.created += 1
+        elif _is_unchanged(step, stored[spec.slug], spec):
+            counts.unchanged += 1
+        else:
+            _set_step_fields(step, spec, media_files)
+            step.save()
+            _sync_step_children(step, spec, stored=stored[spec.slug])
+            counts.updated += 1
+
+
+def _is_unchanged(step: Step, stored: StepSpec, spec: StepSpec) -> bool:
+    """The step as stored says what the package says, in the same words."""
+    transcript_source = spec.transcript.source if spec.transcript else ""
+    return (
+        stored == spec
+        and step.package_source == spec.source
+        and step.transcript_source == transcript_source
+    )
+
+
+def _set_step_fields(step: Step, spec: StepSpec, media_files: dict[str, MediaFile]) -> None:
+    step.position = spec.position
+    step.slug = spec.slug
+    step.title = spec.title
+    step.type = spec.type
+    step.activity = spec.activity
+    step.body = spec.body
+    step.media_file = media_files.get(spec.media)
+    step.media_url = spec.media if spec.media_is_url else ""
+    step.transcript_name = spec.transcript_name
+    step.transcript_source = spec.transcript.source if spec.transcript else ""
+    step.attempts = spec.attempts
+    step.package_source = spec.source
+
+
+def _sync_step_children(step: Step, spec: StepSpec, *, stored: StepSpec | None) -> None:
+    """Bring cues, questions and peer-review settings in line, touching only what changed."""
+    cues = spec.transcript.cues if spec.transcript else ()
+    stored_cues = stored.transcript.cues if stored and stored.transcript else ()
+    if stored is None or cues != stored_cues:
+        _sync_cues(step, cues, [] if stored is None else list(step.cues.all()))
+    if stored is None or spec.questions != stored.questions:
+        _sync_questions(step, spec.questions, [] if stored is None else list(step.questions.all()))
+    if stored is None or spec.peer_review != stored.peer_review:
+        _sync_peer_review(step, spec.peer_review)
+
+
+def _sync_cues(step: Step, specs: Sequence[CueSpec], rows: Iterable[TranscriptCue]) -> None:
+    by_position = {cue.position: cue for cue in rows}
+    create, update = [], []
+    for position, spec in enumerate(specs, start=1):
+        cue = by_position.get(position)
+        if cue is None:
+            create.append(
+                TranscriptCue(
+                    step=step,
+                    position=position,
+                    start_ms=spec.start_ms,
+                    end_ms=spec.end_ms,
+                    text=spec.text,
+                )
+            )
+        elif (cue.start_ms, cue.end_ms, cue.text) != (spec.start_ms, spec.end_ms, spec.text):
+            cue.start_ms, cue.end_ms, cue.text = spec.start_ms, spec.end_ms, spec.text
+            update.append(cue)
+    TranscriptCue.objects.bulk_update(update, ["start_ms", "end_ms", "text"])
+    TranscriptCue.objects.bulk_create(create)
+    if len(by_position) > len(specs):
+        step.cues.filter(position__gt=len(specs)).delete()
+
+
+def _sync_questions(step: Step, specs: Sequence[QuestionSpec], rows: Iterable[Question]) -> None:
+    by_position = {question.position: question for question in rows}
+    create: list[Question] = []
+    update: list[Question] = []
+    questions: list[tuple[Question, list[Option]]] = []  # each with its stored options
+    for position, spec in enumerate(specs, start=1):
+        values = (spec.prompt, spec.choose, spec.explanation)
+        question = by_position.get(position)
+        if question is None:
+            question = Question(step=step, position=position)
+            create.append(question)
+            options = []
+        else:
+            options = list(question.options.all())
+            if (question.prompt, question.choose, question.explanation) != values:
+                update.append(question)
+        question.prompt, question.choose, question.explanation = values
+        questions.append((question, options))
+    Question.objects.bulk_update(update, ["prompt", "choose", "explanation"])
+    Question.objects.bulk_create(create)  # sets their primary keys, which the options need
+    if len(by_position) > len(specs):
+        step.questions.filter(position__gt=len(specs)).delete()
+
+    create_options: list[Option] = []
+    update_options: list[Option] = []
+    for (question, stored_options), spec in zip(questions, specs, strict=True):
+        by_option_position = {option.position: option for option in stored_options}
+        for position, option_spec in enumerate(spec.options, start=1):
+            values = (option_spec.text, option_spec.correct, option_spec.feedback)
+            option = by_option_position.get(position)
+            if option is None:
+                option = Option(question=question, position=position)
+                create_options.append(option)
+            elif (option.text, option.correct, option.feedback) != values:
+                update_options.append(option)
+            option.text, option.correct, option.feedback = values
+        if len(stored_options) > len(spec.options):
+            question.options.filter(position__gt=len(spec.options)).delete()
+    Option.objects.bulk_update(update_options, ["text", "correct", "feedback"])
+    Option.objects.bulk_create(create_options)
+
+
+def _sync_peer_review(step: Step, spec: PeerReviewSpec | None) -> None:
+    if spec is None:
+        PeerReviewSettings.objects.filter(step=step).delete()
+        return
+    PeerReviewSettings.objects.update_or_create(
+        step=step,
+        defaults={
+            "min_words": spec.min_words,
+            "reviews_required": spec.reviews_required,
+            "rubric": list(spec.rubric),
+        },
+    )
+
+
+def export_course(*, course: Course, destination: Path) -> None:
+    """Write a course as a package folder at `destination`, which must be new or empty.
+
+    Files are written as imported while the course still says the same, and rendered
+    canonically where it has changed since; so an untouched course exports byte for byte
+    the package it came from.
+    """
+    destination = Path(destination)
+    if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
+        raise ExportDestinationNotEmpty(
+            f"{destination} already exists and is not empty: export into a new or empty folder"
+        )
+    files = render_package_files(course_spec_from_models(course))
+    destination.mkdir(parents=True, exist_ok=True)
+    for path, text in files.items():
+        target = destination / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Bytes, not text mode, so line endings come out as they were imported.
+        target.write_bytes(text.encode("utf-8"))
+    for media in course.media_files.all():
+        target = destination / media.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with default_storage.open(media.file.name, "rb") as source, target.open("wb") as copy:
+            shutil.copyfileobj(source, copy)
+    logger.info("Exported course %s to %s", course.slug, destination)
