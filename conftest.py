@@ -53,3 +53,54 @@ def check_page():
         assert not reports, f"axe-core found violations on {name}:\n" + "\n".join(reports)
 
     return check
+
+
+@pytest.fixture
+def course(db):
+    from stoa.testing import make_course
+
+    return make_course()
+
+
+@pytest.fixture
+def learner(db):
+    from stoa.testing import make_user
+
+    return make_user("lee@example.org", name="Lee Learner")
+
+
+@pytest.fixture
+def other_learner(db):
+    from stoa.testing import make_user
+
+    return make_user("robin@example.org", name="Robin Other")
+
+
+@pytest.fixture
+def educator(db, course):
+    from stoa.courses.models import CourseTeamMember
+    from stoa.testing import make_user
+
+    user = make_user("ana@example.org", name="Dr Ana Lima")
+    CourseTeamMember.objects.filter(course=course, position=1).update(user=user)
+    return user
+
+
+@pytest.fixture
+def other_course_educator(db):
+    from stoa.courses.models import CourseTeamMember, TeamRole
+    from stoa.testing import make_course, make_user
+
+    other = make_course("other-course", title="Another Course")
+    user = make_user("sam@example.org", name="Sam Elsewhere")
+    CourseTeamMember.objects.create(
+        course=other, position=2, name="Sam Elsewhere", role=TeamRole.EDUCATOR, user=user
+    )
+    return user
+
+
+@pytest.fixture
+def admin_user(db):
+    from stoa.testing import make_user
+
+    return make_user("admin@example.org", name="Ada Admin", is_staff=True, is_superuser=True)

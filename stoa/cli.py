@@ -1,7 +1,7 @@
 """The `stoa` command: Stoa's own subcommands and every Django management command.
 
-    stoa course validate PATH      stoa transcript from-text FILE
-    stoa demo                      stoa migrate, stoa createsuperuser, ...
+stoa course validate PATH      stoa transcript from-text FILE
+stoa demo                      stoa migrate, stoa createsuperuser, ...
 """
 
 import os

@@ -39,6 +39,8 @@ else:
 
 ALLOWED_HOSTS = env_list("STOA_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("STOA_CSRF_TRUSTED_ORIGINS", "")
+# Load balancers whose X-Forwarded-For names the real client, for per-address rate limits.
+STOA_TRUSTED_PROXIES = env_list("STOA_TRUSTED_PROXIES", "")
 SITE_NAME = os.environ.get("STOA_SITE_NAME", "Stoa")
 
 INSTALLED_APPS = [

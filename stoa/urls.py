@@ -6,6 +6,8 @@ from stoa.media import serve_media
 
 urlpatterns = [
     path("", include("stoa.courses.urls")),
+    path("", include("stoa.learning.urls")),
+    path("accounts/", include("stoa.accounts.urls")),
     path("admin/", admin.site.urls),
 ]
 

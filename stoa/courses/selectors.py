@@ -1,18 +1,23 @@
-from django.db.models import Count, Prefetch, QuerySet
+import datetime
 
-from stoa.courses.models import Course, CourseOrganisation, Week
+from django.db.models import Prefetch, QuerySet
+
+from stoa.courses.models import Course, CourseOrganisation, CourseRun, Week
 
 
-def catalogue_courses() -> QuerySet[Course]:
-    """Every course with what the catalogue shows, in a fixed number of queries."""
-    return Course.objects.annotate(week_count=Count("weeks", distinct=True)).prefetch_related(
+def catalogue_courses(*, today: datetime.date) -> QuerySet[Course]:
+    """Every course with its partners and open runs, in three queries whatever their number."""
+    return Course.objects.prefetch_related(
         Prefetch(
             "courseorganisation_set",
             queryset=CourseOrganisation.objects.select_related("organisation"),
             to_attr="partners",
-        )
+        ),
+        Prefetch(
+            "runs", queryset=CourseRun.objects.open_for_joining(today=today), to_attr="open_runs"
+        ),
     )
 
 
 def course_outline(course: Course) -> list[Week]:
-    return list(course.weeks.annotate(step_count=Count("steps")).order_by("number"))
+    return list(course.weeks.order_by("number"))

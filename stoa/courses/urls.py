@@ -5,5 +5,4 @@ from stoa.courses import views
 app_name = "courses"
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
-    path("courses/<slug:slug>/", views.course_detail, name="detail"),
 ]

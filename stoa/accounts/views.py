@@ -1,0 +1,99 @@
+from typing import cast
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from stoa.accounts import limits, services
+from stoa.accounts.forms import ProfileForm, SignInForm, SignUpForm
+from stoa.accounts.models import User
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """The `next` address from the form or query string, or "" if it leads off this site."""
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if safe else ""
+
+
+def _refused(
+    request: HttpRequest, template: str, context: dict, refusal: limits.Refusal
+) -> HttpResponse:
+    response = render(request, template, {**context, "refusal": refusal.message}, status=429)
+    response["Retry-After"] = str(refusal.retry_after)
+    return response
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request)
+    form = SignUpForm()
+    if request.method == "POST":
+        if refusal := limits.check_sign_up(request):
+            typed = {name: request.POST.get(name, "") for name in ("email", "display_name")}
+            context = {"form": SignUpForm(initial=typed), "next": next_url}
+            return _refused(request, "accounts/signup.html", context, refusal)
+        form = SignUpForm(request.POST)
+        if form.is_valid():
+            try:
+                user = services.sign_up(**form.cleaned_data)
+            except services.EmailTaken:
+                form.add_error("email", form.error_messages["email_taken"])
+            else:
+                login(request, user)
+                messages.success(request, f"Welcome to {settings.SITE_NAME}, {user.display_name}.")
+                return redirect(next_url or "/")
+    return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signin(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request)
+    form = SignInForm(request)
+    if request.method == "POST":
+        email = request.POST.get("username", "")
+        if refusal := limits.check_sign_in(request, email=email):
+            context = {"form": SignInForm(request, initial={"username": email}), "next": next_url}
+            return _refused(request, "accounts/signin.html", context, refusal)
+        form = SignInForm(request, data=request.POST)
+        if form.is_valid():
+            limits.forgive_sign_in(request, email=email)
+            login(request, form.get_user())
+            return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+    return render(request, "accounts/signin.html", {"form": form, "next": next_url})
+
+
+@require_POST
+def signout(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.success(request, "You have signed out.")
+    return redirect("/")
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            services.update_profile(user=user, **form.cleaned_data)
+            messages.success(request, "Your profile is saved.")
+            return redirect("accounts:profile")
+    else:
+        form = ProfileForm(initial={"display_name": user.display_name, "bio": user.bio})
+    return render(request, "accounts/profile.html", {"form": form})

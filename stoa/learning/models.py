@@ -1,0 +1,70 @@
+from django.conf import settings
+from django.db import models
+
+from stoa.courses.models import Course, CourseRun, Step
+
+
+class Enrolment(models.Model):
+    """A learner's place on one run of a course. Leaving keeps the row and all progress."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments"
+    )
+    run = models.ForeignKey(CourseRun, on_delete=models.CASCADE, related_name="enrolments")
+    # Denormalised from run so that "this learner's enrolment in this course" is one lookup.
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrolments")
+    joined_at = models.DateTimeField()
+    left_at = models.DateTimeField(null=True, blank=True)
+    last_step = models.ForeignKey(
+        Step, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="enrolment_user_course_unique"),
+        ]
+        indexes = [models.Index(fields=["run", "joined_at"], name="enrolment_run_joined_idx")]
+
+    def __str__(self):
+        return f"{self.user} on {self.run}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.left_at is None
+
+
+class StepVisit(models.Model):
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="visits")
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="visits")
+    first_visited_at = models.DateTimeField()
+    last_visited_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "step"], name="visit_enrolment_step_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment} visited {self.step}"
+
+
+class StepCompletion(models.Model):
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="completions")
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="completions")
+    completed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "step"], name="completion_enrolment_step_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["enrolment", "completed_at"], name="completion_recent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment} completed {self.step}"

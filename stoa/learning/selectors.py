@@ -1,0 +1,237 @@
+"""Reads of the learning domain shared by pages and the API. Each runs a fixed number of
+queries, whatever the size of the course or the number of learners."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from stoa.accounts.models import User
+from stoa.courses.models import Course, CourseRun, CourseTeamMember, Step, Week
+from stoa.learning.models import Enrolment, StepCompletion
+
+
+def enrolment_for(*, user: User, course: Course) -> Enrolment | None:
+    """The user's active enrolment in the course, with its run."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Enrolment.objects.select_related("run")
+        .filter(user=user, course=course, left_at__isnull=True)
+        .first()
+    )
+
+
+def is_course_team(*, user: User, course: Course) -> bool:
+    """Admins and the course's team members see every step at any time."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    return CourseTeamMember.objects.filter(course=course, user=user).exists()
+
+
+def next_open_run(*, course: Course, today: datetime.date | None = None) -> CourseRun | None:
+    today = today or timezone.localdate()
+    return CourseRun.objects.filter(course=course).open_for_joining(today=today).first()
+
+
+def step_at(*, course_slug: str, week: int, position: int) -> Step:
+    """The step numbered week.position, with its week, course and media; raises DoesNotExist."""
+    return Step.objects.select_related("week__course", "media_file").get(
+        week__course__slug=course_slug, week__number=week, position=position
+    )
+
+
+def neighbours(*, step: Step) -> tuple[Step | None, Step | None]:
+    """The steps before and after this one in the course, across week boundaries."""
+    in_course = Step.objects.select_related("week").filter(week__course_id=step.week.course_id)
+    week, position = step.week.number, step.position
+    before = Q(week__number__lt=week) | Q(week__number=week, position__lt=position)
+    after = Q(week__number__gt=week) | Q(week__number=week, position__gt=position)
+    previous = in_course.filter(before).order_by("-week__number", "-position").first()
+    following = in_course.filter(after).order_by("week__number", "position").first()
+    return previous, following
+
+
+def is_completed(*, enrolment: Enrolment | None, step: Step) -> bool:
+    if enrolment is None:
+        return False
+    return StepCompletion.objects.filter(enrolment=enrolment, step=step).exists()
+
+
+@dataclass
+class TodoStep:
+    step: Step
+    completed: bool
+
+
+@dataclass
+class TodoActivity:
+    title: str
+    steps: list[TodoStep] = field(default_factory=list)
+
+
+@dataclass
+class TodoWeek:
+    week: Week
+    opens_on: datetime.date | None
+    is_open: bool
+    activities: list[TodoActivity] = field(default_factory=list)
+
+    @property
+    def steps(self) -> list[TodoStep]:
+        return [item for activity in self.activities for item in activity.steps]
+
+    @property
+    def completed_count(self) -> int:
+        return sum(item.completed for item in self.steps)
+
+
+@dataclass
+class Todo:
+    weeks: list[TodoWeek]
+    current_week: int
+
+
+def todo_for(*, course: Course, enrolment: Enrolment | None, today: datetime.date) -> Todo:
+    """The course's weeks, activities and steps with this learner's completion state.
+
+    Three queries: weeks, steps, completions.
+    """
+    weeks = list(Week.objects.filter(course=course).order_by("number"))
+    steps = Step.objects.filter(week__course=course).order_by("week__number", "position")
+    completed = completed_step_ids(enrolment)
+    run = enrolment.run if enrolment else None
+    by_number: dict[int, TodoWeek] = {}
+    todo_weeks = []
+    for week in weeks:
+        opens_on = run.week_opens_on(week.number) if run else None
+        todo_week = TodoWeek(
+            week=week, opens_on=opens_on, is_open=not opens_on or opens_on <= today
+        )
+        by_number[week.number] = todo_week
+        todo_weeks.append(todo_week)
+    week_numbers = {week.pk: week.number for week in weeks}
+    for step in steps.only("id", "week_id", "position", "slug", "title", "type", "activity"):
+        todo_week = by_number[week_numbers[step.week_id]]
+        step.week = todo_week.week  # spares a query per step for step.number
+        activities = todo_week.activities
+        if not activities or activities[-1].title != step.activity:
+            activities.append(TodoActivity(title=step.activity))
+        activities[-1].steps.append(TodoStep(step=step, completed=step.pk in completed))
+    current = run.current_week_number(today=today, week_count=len(weeks)) if run else 1
+    return Todo(weeks=todo_weeks, current_week=current)
+
+
+def completed_step_ids(enrolment: Enrolment | None) -> set[int]:
+    if enrolment is None:
+        return set()
+    return set(StepCompletion.objects.filter(enrolment=enrolment).values_list("step_id", flat=True))
+
+
+def continue_step(*, enrolment: Enrolment) -> Step | None:
+    """Where "Continue" leads: the step after the last one completed, else the last visited
+    step, else the first step."""
+    last_completion = (
+        StepCompletion.objects.filter(enrolment=enrolment)
+        .select_related("step__week")
+        .order_by("-completed_at", "-pk")
+        .first()
+    )
+    if last_completion is not None:
+        _, following = neighbours(step=last_completion.step)
+        return following or last_completion.step
+    if enrolment.last_step_id:
+        return Step.objects.select_related("week").filter(pk=enrolment.last_step_id).first()
+    return (
+        Step.objects.select_related("week")
+        .filter(week__course_id=enrolment.course_id)
+        .order_by("week__number", "position")
+        .first()
+    )
+
+
+@dataclass
+class WeekProgress:
+    week: Week
+    total: int
+    completed: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed / self.total) if self.total else 0
+
+
+@dataclass
+class Progress:
+    weeks: list[WeekProgress]
+    completed_this_week: int
+    last_activity_at: datetime.datetime | None
+
+    @property
+    def total(self) -> int:
+        return sum(week.total for week in self.weeks)
+
+    @property
+    def completed(self) -> int:
+        return sum(week.completed for week in self.weeks)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed / self.total) if self.total else 0
+
+
+def progress_for(*, enrolment: Enrolment, today: datetime.date) -> Progress:
+    """Share of steps completed overall and per week. Three queries."""
+    weeks = list(
+        Week.objects.filter(course_id=enrolment.course_id)
+        .annotate(total=Count("steps"))
+        .order_by("number")
+    )
+    completed_by_week = dict(
+        StepCompletion.objects.filter(enrolment=enrolment)
+        .values_list("step__week_id")
+        .annotate(count=Count("pk"))
+    )
+    run = enrolment.run
+    week_started = run.week_opens_on(run.current_week_number(today=today, week_count=len(weeks)))
+    since = timezone.make_aware(datetime.datetime.combine(week_started, datetime.time.min))
+    completed_this_week = StepCompletion.objects.filter(
+        enrolment=enrolment, completed_at__gte=since
+    ).count()
+    return Progress(
+        weeks=[
+            WeekProgress(week=week, total=week.total, completed=completed_by_week.get(week.pk, 0))
+            for week in weeks
+        ],
+        completed_this_week=completed_this_week,
+        last_activity_at=enrolment.last_activity_at,
+    )
+
+
+@dataclass
+class MyCourse:
+    enrolment: Enrolment
+    completed: int
+
+    @property
+    def percent(self) -> int:
+        total = self.enrolment.course.step_count
+        return round(100 * self.completed / total) if total else 0
+
+
+def my_courses(*, user: User) -> list[MyCourse]:
+    """The learner's current courses with progress. Two queries."""
+    enrolments = list(
+        Enrolment.objects.filter(user=user, left_at__isnull=True)
+        .select_related("course", "run")
+        .order_by("-last_activity_at", "-joined_at")
+    )
+    counts = dict(
+        StepCompletion.objects.filter(enrolment__in=enrolments)
+        .values_list("enrolment_id")
+        .annotate(count=Count("pk"))
+    )
+    return [MyCourse(enrolment=e, completed=counts.get(e.pk, 0)) for e in enrolments]

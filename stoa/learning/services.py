@@ -1,0 +1,89 @@
+"""Writes of the learning domain. Each is atomic; counters change with the rows they count."""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from stoa.accounts.models import User
+from stoa.courses.models import Course, CourseRun, Step
+from stoa.learning.models import Enrolment, StepCompletion, StepVisit
+
+
+class NoOpenRun(Exception):
+    """The course has no run that can be joined now."""
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+@transaction.atomic
+def enrol(*, user: User, course: Course) -> Enrolment:
+    """Joins the course's next open run, or rejoins: a returning learner keeps their progress.
+
+    Joining twice is harmless: the second call returns the same enrolment.
+    """
+    now = timezone.now()
+    enrolment = Enrolment.objects.select_for_update().filter(user=user, course=course).first()
+    if enrolment is not None and enrolment.is_active:
+        return enrolment
+    run = CourseRun.objects.filter(course=course).open_for_joining(today=_today()).first()
+    if enrolment is not None:
+        # Back on the same run while it lasts, otherwise on to the next one.
+        if run is not None and enrolment.run.ends_on < _today():
+            enrolment.run = run
+        enrolment.left_at = None
+        enrolment.save(update_fields=["run", "left_at"])
+        return enrolment
+    if run is None:
+        raise NoOpenRun(f"{course} has no run open for joining")
+    try:
+        with transaction.atomic():
+            return Enrolment.objects.create(user=user, run=run, course=course, joined_at=now)
+    except IntegrityError:  # joined in another tab at the same moment
+        return Enrolment.objects.get(user=user, course=course)
+
+
+@transaction.atomic
+def leave(*, enrolment: Enrolment) -> None:
+    """Leaves the course; progress, visits and completions are kept for a rejoin."""
+    Enrolment.objects.filter(pk=enrolment.pk, left_at__isnull=True).update(left_at=timezone.now())
+
+
+@transaction.atomic
+def record_visit(*, enrolment: Enrolment, step: Step) -> None:
+    now = timezone.now()
+    updated = StepVisit.objects.filter(enrolment=enrolment, step=step).update(last_visited_at=now)
+    if not updated:
+        try:
+            with transaction.atomic():
+                StepVisit.objects.create(
+                    enrolment=enrolment, step=step, first_visited_at=now, last_visited_at=now
+                )
+        except IntegrityError:  # the same learner opened the step twice at once
+            StepVisit.objects.filter(enrolment=enrolment, step=step).update(last_visited_at=now)
+    Enrolment.objects.filter(pk=enrolment.pk).update(last_step=step, last_activity_at=now)
+
+
+@transaction.atomic
+def complete_step(*, enrolment: Enrolment, step: Step) -> bool:
+    """Marks the step complete. Idempotent: double clicks, two tabs and replays store one
+    completion. Returns whether this call completed it."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            StepCompletion.objects.create(enrolment=enrolment, step=step, completed_at=now)
+    except IntegrityError:
+        return False
+    Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=now)
+    return True
+
+
+@transaction.atomic
+def uncomplete_step(*, enrolment: Enrolment, step: Step) -> bool:
+    """Undoes a completion. Returns whether there was one to undo."""
+    deleted, _ = StepCompletion.objects.filter(enrolment=enrolment, step=step).delete()
+    if deleted:
+        Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=timezone.now())
+    return bool(deleted)

@@ -1,0 +1,248 @@
+import datetime
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from stoa.courses.models import Course, CourseRun, Step
+from stoa.courses.selectors import course_outline
+from stoa.learning import selectors, services
+from stoa.learning.models import Enrolment
+from stoa.lib.markdown import render_step_markdown
+from stoa.lib.transcripts import format_spoken_time
+
+
+@dataclass
+class StepAccess:
+    step: Step
+    course: Course
+    enrolment: Enrolment | None
+    run: CourseRun | None
+    is_team: bool
+    opens_on: datetime.date | None  # set while the step's week is not open yet
+
+    @property
+    def is_locked(self) -> bool:
+        return self.opens_on is not None
+
+
+def _step_access(request: HttpRequest, slug: str, week: int, position: int) -> StepAccess:
+    """Finds the step and decides what this person may see of it.
+
+    Anyone may read an open step. Learners follow their run's calendar; visitors and people
+    who have not joined follow the next open run; the course team sees everything.
+    """
+    try:
+        step = selectors.step_at(course_slug=slug, week=week, position=position)
+    except Step.DoesNotExist as exc:
+        raise Http404("No such step") from exc
+    course = step.week.course
+    enrolment = selectors.enrolment_for(user=request.user, course=course)
+    is_team = selectors.is_course_team(user=request.user, course=course)
+    run = enrolment.run if enrolment else selectors.next_open_run(course=course)
+    opens_on = None
+    if run is not None and not is_team and not run.is_week_open(week, today=timezone.localdate()):
+        opens_on = run.week_opens_on(week)
+    return StepAccess(step, course, enrolment, run, is_team, opens_on)
+
+
+def _learner_access(request: HttpRequest, slug: str, week: int, position: int) -> StepAccess:
+    """As _step_access, for actions: only a learner on the course, on an open week."""
+    access = _step_access(request, slug, week, position)
+    if access.enrolment is None:
+        raise PermissionDenied("Join this course to mark its steps complete.")
+    if access.is_locked:
+        raise PermissionDenied(f"This step opens on {access.opens_on:%-d %B %Y}.")
+    return access
+
+
+def course(request: HttpRequest, slug: str) -> HttpResponse:
+    course = get_object_or_404(Course, slug=slug)
+    return render(
+        request,
+        "learning/course.html",
+        {
+            "course": course,
+            "partners": course.courseorganisation_set.select_related("organisation"),
+            "team": course.team.all(),
+            "weeks": course_outline(course),
+            "run": selectors.next_open_run(course=course),
+            "enrolment": selectors.enrolment_for(user=request.user, course=course),
+        },
+    )
+
+
+@login_required
+@require_POST
+def join(request: HttpRequest, slug: str) -> HttpResponse:
+    course = get_object_or_404(Course, slug=slug)
+    try:
+        services.enrol(user=request.user, course=course)
+    except services.NoOpenRun:
+        messages.error(request, "This course has no run open for joining at the moment.")
+        return redirect(course)
+    messages.success(request, f"You have joined {course.title}.")
+    return redirect("learning:continue", slug=course.slug)
+
+
+@login_required
+@require_POST
+def leave(request: HttpRequest, slug: str) -> HttpResponse:
+    course = get_object_or_404(Course, slug=slug)
+    enrolment = selectors.enrolment_for(user=request.user, course=course)
+    if enrolment is not None:
+        services.leave(enrolment=enrolment)
+        messages.success(
+            request, f"You have left {course.title}. Your progress is kept if you rejoin."
+        )
+    return redirect(course)
+
+
+@login_required
+def continue_course(request: HttpRequest, slug: str) -> HttpResponse:
+    course = get_object_or_404(Course, slug=slug)
+    enrolment = selectors.enrolment_for(user=request.user, course=course)
+    if enrolment is None:
+        return redirect(course)
+    step = selectors.continue_step(enrolment=enrolment)
+    if step is None:
+        return redirect("learning:todo", slug=slug)
+    return redirect("learning:step", slug=slug, week=step.week.number, position=step.position)
+
+
+def step(request: HttpRequest, slug: str, week: int, position: int) -> HttpResponse:
+    access = _step_access(request, slug, week, position)
+    step = access.step
+    if access.enrolment is not None and not access.is_locked:
+        services.record_visit(enrolment=access.enrolment, step=step)
+    previous, following = selectors.neighbours(step=step)
+    context = {
+        "access": access,
+        "step": step,
+        "course": access.course,
+        "previous": previous,
+        "next": following,
+        "completed": selectors.is_completed(enrolment=access.enrolment, step=step),
+    }
+    if not access.is_locked:
+        context["body"] = render_step_markdown(step.body, media_urls=_media_urls(step))
+        if step.has_media:
+            context["cues"] = [
+                (cue, format_spoken_time(cue.start_ms)) for cue in step.cues.order_by("position")
+            ]
+        if step.type in {"quiz", "test"}:
+            context["questions"] = step.questions.prefetch_related("options").order_by("position")
+        if step.type == "peer-review":
+            context["peer_review"] = getattr(step, "peer_review", None)
+    if request.htmx and request.htmx.target == "completion":
+        return render(request, "learning/step.html#completion", context)
+    return render(request, "learning/step.html", context)
+
+
+def _media_urls(step: Step) -> dict[str, str]:
+    if "media/" not in step.body:
+        return {}
+    files = step.week.course.media_files.all()
+    return {media.path: media.file.url for media in files}
+
+
+@login_required
+@require_POST
+def complete(request: HttpRequest, slug: str, week: int, position: int) -> HttpResponse:
+    access = _learner_access(request, slug, week, position)
+    services.complete_step(enrolment=access.enrolment, step=access.step)
+    return _after_completion(request, access)
+
+
+@login_required
+@require_POST
+def uncomplete(request: HttpRequest, slug: str, week: int, position: int) -> HttpResponse:
+    access = _learner_access(request, slug, week, position)
+    services.uncomplete_step(enrolment=access.enrolment, step=access.step)
+    return _after_completion(request, access)
+
+
+def _after_completion(request: HttpRequest, access: StepAccess) -> HttpResponse:
+    if request.htmx:
+        completed = selectors.is_completed(enrolment=access.enrolment, step=access.step)
+        context = {
+            "access": access,
+            "course": access.course,
+            "step": access.step,
+            "completed": completed,
+        }
+        return render(request, "learning/step.html#completion", context)
+    return redirect(access.step.get_absolute_url())
+
+
+def transcript_vtt(request: HttpRequest, slug: str, week: int, position: int) -> HttpResponse:
+    access = _readable_transcript(request, slug, week, position)
+    response = HttpResponse(access.step.transcript_source, content_type="text/vtt; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{access.step.file_stem}.vtt"'
+    return response
+
+
+def transcript_text(request: HttpRequest, slug: str, week: int, position: int) -> HttpResponse:
+    access = _readable_transcript(request, slug, week, position)
+    lines = [access.step.title, ""]
+    lines += [cue.text for cue in access.step.cues.order_by("position")]
+    response = HttpResponse("\n\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{access.step.file_stem}.txt"'
+    return response
+
+
+def _readable_transcript(request: HttpRequest, slug: str, week: int, position: int) -> StepAccess:
+    access = _step_access(request, slug, week, position)
+    if not access.step.has_media:
+        raise Http404("This step has no transcript")
+    if access.is_locked:
+        raise PermissionDenied(f"This step opens on {access.opens_on:%-d %B %Y}.")
+    return access
+
+
+def _enrolment_or_redirect(request: HttpRequest, slug: str) -> tuple[Course, Enrolment | None]:
+    course = get_object_or_404(Course, slug=slug)
+    return course, selectors.enrolment_for(user=request.user, course=course)
+
+
+@login_required
+def todo(request: HttpRequest, slug: str) -> HttpResponse:
+    course, enrolment = _enrolment_or_redirect(request, slug)
+    if enrolment is None:
+        messages.info(request, "Join the course to keep a to-do list.")
+        return redirect(course)
+    today = timezone.localdate()
+    todo = selectors.todo_for(course=course, enrolment=enrolment, today=today)
+    # The current week first, then the others in order.
+    weeks = sorted(todo.weeks, key=lambda w: (w.week.number != todo.current_week, w.week.number))
+    return render(
+        request,
+        "learning/todo.html",
+        {"course": course, "enrolment": enrolment, "todo": todo, "weeks": weeks},
+    )
+
+
+@login_required
+def progress(request: HttpRequest, slug: str) -> HttpResponse:
+    course, enrolment = _enrolment_or_redirect(request, slug)
+    if enrolment is None:
+        messages.info(request, "Join the course to track your progress.")
+        return redirect(course)
+    progress = selectors.progress_for(enrolment=enrolment, today=timezone.localdate())
+    return render(
+        request,
+        "learning/progress.html",
+        {"course": course, "enrolment": enrolment, "progress": progress},
+    )
+
+
+@login_required
+def my_courses(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "learning/my_courses.html", {"courses": selectors.my_courses(user=request.user)}
+    )
