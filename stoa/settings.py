@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "stoa.accounts",
     "stoa.courses",
     "stoa.learning",
+    "stoa.conversation",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +71,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "stoa.urls"
+# Sections other apps add below every step page (see stoa.learning.views.step_panels).
+STOA_STEP_PANELS = ["stoa.conversation.panels.step_conversation"]
 WSGI_APPLICATION = "stoa.wsgi.application"
 ASGI_APPLICATION = "stoa.asgi.application"
 

@@ -8,6 +8,9 @@ urlpatterns = [
     path("", include("stoa.courses.urls")),
     path("", include("stoa.learning.urls")),
     path("accounts/", include("stoa.accounts.urls")),
+    path("", include("stoa.conversation.urls")),
+    path("", include("stoa.conversation.moderation_urls")),
+    path("", include("stoa.conversation.notification_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,5 +1,10 @@
 import datetime
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
 from stoa.courses.models import Course, CourseRun, Step
@@ -15,6 +21,14 @@ from stoa.learning import selectors, services
 from stoa.learning.models import Enrolment
 from stoa.lib.markdown import render_step_markdown
 from stoa.lib.transcripts import format_spoken_time
+
+
+@dataclass
+class StepPanel:
+    """A section another app adds below a step: a template and its context."""
+
+    template_name: str
+    context: dict[str, Any]
 
 
 @dataclass
@@ -141,7 +155,17 @@ def step(request: HttpRequest, slug: str, week: int, position: int) -> HttpRespo
             context["peer_review"] = getattr(step, "peer_review", None)
     if request.htmx and request.htmx.target == "completion":
         return render(request, "learning/step.html#completion", context)
+    context["panels"] = [
+        panel for make_panel in step_panels() if (panel := make_panel(request, access))
+    ]
     return render(request, "learning/step.html", context)
+
+
+@functools.cache
+def step_panels() -> list[Callable[[HttpRequest, StepAccess], StepPanel | None]]:
+    """What other apps show beside a step (the conversation, later assessments). They are
+    named in settings.STOA_STEP_PANELS, so this app needs no import of theirs."""
+    return [import_string(path) for path in settings.STOA_STEP_PANELS]
 
 
 def _media_urls(step: Step) -> dict[str, str]:

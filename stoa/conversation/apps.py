@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ConversationConfig(AppConfig):
+    name = "stoa.conversation"
+    verbose_name = "Conversation"

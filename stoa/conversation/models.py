@@ -1,0 +1,235 @@
+"""The conversation beside every step: comments and replies, likes, bookmarks, follows,
+reports and moderation, notifications.
+
+Comments belong to a step within one course run, so each cohort has its own conversation.
+Counters (likes, replies) live on the comment and change in the same transaction as the rows
+they count, so listing a conversation never counts rows.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from stoa.courses.models import CourseRun, Step
+
+
+class CommentQuerySet(models.QuerySet):
+    def visible(self) -> "CommentQuerySet":
+        """What learners may see: not hidden by a moderator. Deleted comments stay (as a
+        placeholder) while they have replies; see Comment.is_deleted."""
+        return self.filter(hidden_at__isnull=True)
+
+
+class Comment(models.Model):
+    run = models.ForeignKey(CourseRun, on_delete=models.CASCADE, related_name="comments")
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+    )
+    # One level of replies, as on the model platform: a reply's parent is never a reply.
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    body = models.TextField(max_length=5000)
+    # Sanitised HTML rendered once at write time, so reading never runs Markdown.
+    body_html = models.TextField()
+    # The author's course-team role when they posted (a TeamRole value), or "" for learners;
+    # drives the badge and the Educators filter without a join.
+    team_role = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField()
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_reason = models.CharField(max_length=500, blank=True)
+    like_count = models.PositiveIntegerField(default=0)
+    reply_count = models.PositiveIntegerField(default=0)
+    # A random token from the form that posted it: a double submit finds the first comment.
+    submission_token = models.CharField(max_length=64, blank=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            # Newest first and most liked, top-level comments of one step in one run.
+            models.Index(
+                fields=["run", "step", "parent", "-created_at", "-id"],
+                name="comment_step_newest_idx",
+            ),
+            models.Index(
+                fields=["run", "step", "parent", "-like_count", "-id"],
+                name="comment_step_liked_idx",
+            ),
+            models.Index(
+                fields=["run", "step", "team_role", "-created_at", "-id"],
+                name="comment_step_team_idx",
+            ),
+            models.Index(fields=["author", "-created_at", "-id"], name="comment_author_newest_idx"),
+            models.Index(fields=["parent", "created_at", "id"], name="comment_replies_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "submission_token"],
+                condition=~Q(submission_token=""),
+                name="comment_submission_once",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.author} on {self.step}: {self.body[:40]}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+
+class Like(models.Model):
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="likes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "comment"], name="like_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} likes {self.comment_id}"
+
+
+class Bookmark(models.Model):
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="bookmarks")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "comment"], name="bookmark_once"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"], name="bookmark_user_newest_idx")
+        ]
+
+    def __str__(self):
+        return f"{self.user} saved {self.comment_id}"
+
+
+class Follow(models.Model):
+    follower = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="following"
+    )
+    followed = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followers"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followed"], name="follow_once"),
+            models.CheckConstraint(
+                condition=~Q(follower=models.F("followed")), name="follow_not_self"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.follower} follows {self.followed}"
+
+
+class Report(models.Model):
+    """A learner's report of a comment to the course team."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.CharField(max_length=500)
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["reporter", "comment"], name="report_once"),
+        ]
+        indexes = [models.Index(fields=["resolved_at", "created_at"], name="report_open_idx")]
+
+    def __str__(self):
+        return f"Report of {self.comment_id} by {self.reporter}"
+
+
+class ModerationAction(models.Model):
+    """The log of every moderation decision: who did what to which comment, and when."""
+
+    class Kind(models.TextChoices):
+        HIDE = "hide", "Hidden"
+        RESTORE = "restore", "Restored"
+        DISMISS = "dismiss", "Reports dismissed"
+
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="moderation_actions"
+    )
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["comment", "-created_at"], name="moderation_comment_idx")]
+
+    def __str__(self):
+        return f"{self.moderator} {self.kind} {self.comment_id}"
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        REPLY = "reply", "Reply to your comment"
+        LIKE = "like", "Like on your comment"
+        FOLLOWED_COMMENT = "followed", "New comment by someone you follow"
+        MODERATION = "moderation", "Moderation decision on your comment"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, related_name="notifications"
+    )
+    text = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_inbox_idx"),
+            models.Index(
+                fields=["recipient", "created_at"],
+                name="notification_unread_idx",
+                condition=Q(read_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.recipient}"
+
+
+class NotificationSettings(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    daily_digest = models.BooleanField(
+        default=False, help_text="Email a daily digest of unread notifications."
+    )
+    last_digest_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Notification settings of {self.user}"

@@ -1,0 +1,2 @@
+app_name = "conversation"
+urlpatterns: list = []
