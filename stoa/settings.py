@@ -243,5 +243,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("STOA_LOG_LEVEL", "INFO")},
+    # Django configures its own loggers; this adds Stoa's without printing Django's twice.
+    "loggers": {
+        "stoa": {"handlers": ["console"], "level": os.environ.get("STOA_LOG_LEVEL", "INFO")},
+    },
 }
