@@ -11,8 +11,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The task worker (follower fan-out, the daily digest) runs beside the server and stops with it.
 run: $(STAMP)
 	$(BIN)/stoa demo
+	$(BIN)/stoa db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/stoa runserver 127.0.0.1:8000
 
 test: $(STAMP)
@@ -27,5 +30,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The conversation at scale (bench/run.py), on SQLite and then on PostgreSQL with Redis; writes
+# bench/reports/latest.md and fails when a bar is missed. About 20 minutes on 2 cores.
+# BENCH_OPTIONS=--small tries the harness on a small data set.
+BENCH_OPTIONS ?=
+bench: $(STAMP)
+	scripts/system-packages --bench
+	-$(BIN)/python -m bench.run --database sqlite $(BENCH_OPTIONS)
+	-scripts/with-services $(BIN)/python -m bench.run --database postgresql $(BENCH_OPTIONS)
+	$(BIN)/python -m bench.report
+
 clean:
-	rm -rf $(VENV) data test-output
+	rm -rf $(VENV) data test-output bench/data

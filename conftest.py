@@ -23,6 +23,12 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Still Argon2, so tests see real hashes, but cheap enough to make accounts freely."""
+    settings.PASSWORD_HASHERS = ["stoa.testing.FastArgon2PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Drive Debian's Chromium: Playwright cannot download its own browser here."""

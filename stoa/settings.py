@@ -6,6 +6,7 @@ STOA_S3_BUCKET moves media to S3-compatible storage, STOA_ENV=production hardens
 """
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks_db",
     "stoa.accounts",
     "stoa.courses",
     "stoa.learning",
@@ -88,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "stoa.context_processors.site",
+                "stoa.conversation.context_processors.unread_notifications",
             ],
         },
     },
@@ -194,6 +197,27 @@ if S3_BUCKET:
         },
     }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# Background tasks (django.tasks): queued in a database table and run by `stoa db_worker`, on
+# SQLite and PostgreSQL alike. STOA_TASKS_BACKEND=immediate runs each task inline when it is
+# enqueued, for a site without a worker. Under pytest tasks always run inline, so tests see
+# their effects at once; tests of the queue itself override TASKS.
+RUNNING_TESTS = "pytest" in sys.modules
+TASKS_BACKEND = os.environ.get("STOA_TASKS_BACKEND", "database")
+if TASKS_BACKEND not in {"database", "immediate"}:
+    raise ImproperlyConfigured("STOA_TASKS_BACKEND must be 'database' or 'immediate'.")
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django.tasks.backends.immediate.ImmediateBackend"
+            if TASKS_BACKEND == "immediate" or RUNNING_TESTS
+            else "django_tasks_db.DatabaseBackend"
+        )
+    }
+}
+
+# The site's address, for links in email sent by background tasks (which have no request).
+SITE_URL = os.environ.get("STOA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Mail goes to the console in development until an SMTP host is configured; production
 # always sends through SMTP (by default a local mail server on localhost).

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.utils import timezone
 
 from stoa.accounts.models import User
@@ -119,3 +120,12 @@ def step_of(course: Course, week: int, position: int) -> Step:
     return Step.objects.select_related("week__course").get(
         week__course=course, week__number=week, position=position
     )
+
+
+class FastArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2 with tiny costs, for tests only: the real costs take ~100 MB and tens of
+    milliseconds per hash, which adds minutes to a suite that creates many accounts."""
+
+    time_cost = 1
+    memory_cost = 64
+    parallelism = 1

@@ -127,6 +127,21 @@ class ProfileForm(forms.Form):
         },
     )
 
+    show_comments_on_profile = forms.BooleanField(
+        label="Show my comments on my profile",
+        required=False,
+        help_text=(
+            "People who take a course with you see your comments from it on your profile. "
+            "Your comments stay in the course's conversations either way."
+        ),
+    )
+    daily_digest = forms.BooleanField(
+        label="Email me a daily digest",
+        required=False,
+        help_text="Once a day, an email listing replies, likes and other activity you have "
+        "not read yet. Nothing is sent on a quiet day.",
+    )
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         bio = self.data.get("bio", "") if self.is_bound else self.initial.get("bio", "")

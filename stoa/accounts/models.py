@@ -37,6 +37,18 @@ class User(AbstractUser):
     email = models.EmailField("email address", unique=True)
     display_name = models.CharField(max_length=80)
     bio = models.TextField(blank=True, max_length=1000)
+    # Settings people choose on their profile page. They live here, not in conversation,
+    # because accounts may not import the apps built on it; conversation reads them.
+    show_comments_on_profile = models.BooleanField(
+        "show my comments on my profile",
+        default=True,
+        help_text="People who share a course with you see your comments there on your profile.",
+    )
+    daily_digest = models.BooleanField(
+        "email me a daily digest",
+        default=False,
+        help_text="Once a day, an email listing your unread activity, if there is any.",
+    )
 
     objects = StoaUserManager()
 

@@ -26,8 +26,23 @@ def sign_up(*, email: str, display_name: str, password: str) -> User:
 
 
 @transaction.atomic
-def update_profile(*, user: User, display_name: str, bio: str) -> None:
+def update_profile(
+    *,
+    user: User,
+    display_name: str,
+    bio: str,
+    show_comments_on_profile: bool | None = None,
+    daily_digest: bool | None = None,
+) -> None:
+    """Saves what the profile page edits; a setting left as None stays as it is."""
     user.display_name = display_name
     user.bio = bio
-    user.save(update_fields=["display_name", "bio"])
+    fields = ["display_name", "bio"]
+    if show_comments_on_profile is not None:
+        user.show_comments_on_profile = show_comments_on_profile
+        fields.append("show_comments_on_profile")
+    if daily_digest is not None:
+        user.daily_digest = daily_digest
+        fields.append("daily_digest")
+    user.save(update_fields=fields)
     logger.info("accounts: user %s updated their profile", user.pk)

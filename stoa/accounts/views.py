@@ -95,5 +95,12 @@ def profile(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your profile is saved.")
             return redirect("accounts:profile")
     else:
-        form = ProfileForm(initial={"display_name": user.display_name, "bio": user.bio})
+        form = ProfileForm(
+            initial={
+                "display_name": user.display_name,
+                "bio": user.bio,
+                "show_comments_on_profile": user.show_comments_on_profile,
+                "daily_digest": user.daily_digest,
+            }
+        )
     return render(request, "accounts/profile.html", {"form": form})

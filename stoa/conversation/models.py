@@ -50,18 +50,27 @@ class Comment(models.Model):
 
     class Meta:
         indexes = [
-            # Newest first and most liked, top-level comments of one step in one run.
+            # A step's threads (top-level comments) in one run, newest or most liked first.
+            # Partial on parent IS NULL: PostgreSQL does not treat "parent IS NULL" as an
+            # equality, so with parent as a column it cannot read the rest in order.
             models.Index(
-                fields=["run", "step", "parent", "-created_at", "-id"],
-                name="comment_step_newest_idx",
+                fields=["run", "step", "-created_at", "-id"],
+                name="comment_thread_newest_idx",
+                condition=Q(parent__isnull=True),
             ),
             models.Index(
-                fields=["run", "step", "parent", "-like_count", "-id"],
-                name="comment_step_liked_idx",
+                fields=["run", "step", "-like_count", "-id"],
+                name="comment_thread_liked_idx",
+                condition=Q(parent__isnull=True),
             ),
             models.Index(
                 fields=["run", "step", "team_role", "-created_at", "-id"],
                 name="comment_step_team_idx",
+            ),
+            # The Following filter: comments on a step by the people someone follows.
+            models.Index(
+                fields=["run", "step", "author", "-created_at", "-id"],
+                name="comment_step_author_idx",
             ),
             models.Index(fields=["author", "-created_at", "-id"], name="comment_author_newest_idx"),
             models.Index(fields=["parent", "created_at", "id"], name="comment_replies_idx"),
@@ -220,16 +229,3 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} for {self.recipient}"
-
-
-class NotificationSettings(models.Model):
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
-    )
-    daily_digest = models.BooleanField(
-        default=False, help_text="Email a daily digest of unread notifications."
-    )
-    last_digest_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self):
-        return f"Notification settings of {self.user}"

@@ -1,2 +1,14 @@
+from django.urls import path
+
+from stoa.conversation import moderation_views as views
+
 app_name = "moderation"
-urlpatterns: list = []
+
+comment = "courses/<slug:slug>/moderation/comments/<int:comment_id>/"
+urlpatterns = [
+    path("courses/<slug:slug>/comments/<int:comment_id>/report/", views.report, name="report"),
+    path("courses/<slug:slug>/moderation/", views.queue, name="queue"),
+    path(comment + "hide/", views.hide, name="hide"),
+    path(comment + "restore/", views.restore, name="restore"),
+    path(comment + "dismiss/", views.dismiss, name="dismiss"),
+]

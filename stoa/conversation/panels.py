@@ -1,8 +1,44 @@
 from django.http import HttpRequest
 
+from stoa.conversation import selectors
+from stoa.conversation.selectors import Cursor, Filter
+from stoa.conversation.views import (
+    composer_form,
+    conversation_context,
+    render_comments,
+    viewer_of,
+)
+from stoa.courses.models import StepType
 from stoa.learning.views import StepAccess, StepPanel
 
 
 def step_conversation(request: HttpRequest, access: StepAccess) -> StepPanel | None:
-    """The conversation below a step."""
-    return None
+    """The conversation below a step: a page of it, with the composer for those who take part.
+    A step has none until its week is open in a run."""
+    if access.run is None or access.is_locked:
+        return None
+    viewer = viewer_of(request, access)
+    chosen = Filter.parse(request.GET.get("filter"), personal=viewer.takes_part)
+    cursor = Cursor.parse(request.GET.get("after"))
+    page = selectors.conversation_page(
+        run=access.run, step=access.step, viewer=viewer, chosen=chosen, cursor=cursor
+    )
+    filters = [
+        (value, label)
+        for value, label in Filter.LABELS.items()
+        if viewer.takes_part or value not in Filter.PERSONAL
+    ]
+    context = conversation_context(
+        request,
+        access,
+        page=page,
+        cursor=cursor,
+        filters=filters,
+        viewer=viewer,
+        form=composer_form() if viewer.takes_part else None,
+        is_discussion=access.step.type == StepType.DISCUSSION,
+        return_to=request.get_full_path(),
+        reply_in_place=not page.is_flat,
+    )
+    render_comments(page.items, context["links"])
+    return StepPanel("conversation/panel.html", context)

@@ -23,8 +23,13 @@ class CourseOrganisationInline(admin.TabularInline):
 
 
 class CourseTeamMemberInline(admin.TabularInline):
+    """Link an account to a member to let them moderate and carry the role badge; or add a
+    member, which the package import then leaves alone (see CourseTeamMember.from_package)."""
+
     model = CourseTeamMember
     extra = 0
+    fields = ["position", "name", "role", "bio", "user", "from_package"]
+    readonly_fields = ["from_package"]
     autocomplete_fields = ["user"]
 
 

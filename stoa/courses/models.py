@@ -77,7 +77,11 @@ class TeamRole(models.TextChoices):
 
 
 class CourseTeamMember(models.Model):
-    """Someone learners see on the course team; linked to an account when they have one."""
+    """Someone learners see on the course team; linked to an account when they have one.
+
+    Members listed in the course package come and go with its imports. Members added with
+    `stoa team add` or in the admin are the site's own: imports and exports leave them alone.
+    """
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="team")
     position = models.PositiveSmallIntegerField()
@@ -90,6 +94,11 @@ class CourseTeamMember(models.Model):
         null=True,
         blank=True,
         related_name="course_team_memberships",
+    )
+    from_package = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Listed in the course package: a re-import updates or removes it.",
     )
 
     class Meta:

@@ -1367,7 +1367,8 @@ def course_spec_from_models(course: Course) -> CourseSpec:
         ),
         team=tuple(
             TeamMemberSpec(name=member.name, role=member.role, bio=member.bio)
-            for member in course.team.order_by("position")
+            # Only the package's own: members added on this site are not the author's.
+            for member in course.team.filter(from_package=True).order_by("position")
         ),
         weeks=tuple(
             WeekSpec(

@@ -193,18 +193,37 @@ def _sync_organisations(course: Course, specs: Sequence[OrganisationSpec]) -> No
 
 
 def _sync_team(course: Course, specs: Sequence[TeamMemberSpec]) -> None:
-    """Update team members by position, keeping the accounts they are linked to."""
-    members = {member.position: member for member in course.team.all()}
+    """Update the package's team members by position, keeping the accounts they are linked to.
+
+    Members the package does not list (added with `stoa team add` or in the admin) are kept,
+    and follow the package's members in their own order.
+    """
+    members = list(course.team.all())
+    listed = {member.position: member for member in members if member.from_package}
     for position, spec in enumerate(specs, start=1):
-        member = members.get(position)
+        member = listed.get(position)
         if member is None:
             CourseTeamMember.objects.create(
-                course=course, position=position, name=spec.name, role=spec.role, bio=spec.bio
+                course=course,
+                position=position,
+                name=spec.name,
+                role=spec.role,
+                bio=spec.bio,
+                from_package=True,
             )
         elif (member.name, member.role, member.bio) != (spec.name, spec.role, spec.bio):
             member.name, member.role, member.bio = spec.name, spec.role, spec.bio
             member.save(update_fields=["name", "role", "bio"])
-    course.team.filter(position__gt=len(specs)).delete()
+    if any(position > len(specs) for position in listed):
+        course.team.filter(from_package=True, position__gt=len(specs)).delete()
+    others = sorted(
+        (member for member in members if not member.from_package),
+        key=lambda member: (member.position, member.pk),
+    )
+    for position, member in enumerate(others, start=len(specs) + 1):
+        if member.position != position:
+            member.position = position
+            member.save(update_fields=["position"])
 
 
 def _sync_media_files(

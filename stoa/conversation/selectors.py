@@ -1,0 +1,388 @@
+"""Reads of the conversation shared by pages and the API.
+
+A page of the conversation runs a fixed number of queries whatever the number of comments on
+the step: the page's comments (keyset pagination on an index, never OFFSET or COUNT), the
+first replies of all of them in one query with a window function, then what the viewer did
+to them (likes, bookmarks, follows) in one query each.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+from stoa.accounts.models import User
+from stoa.conversation.models import Bookmark, Comment, Follow, Like
+from stoa.conversation.services import edit_window_open
+from stoa.courses.models import CourseRun, Step, TeamRole
+
+PAGE_SIZE = 25
+REPLIES_SHOWN = 3  # under each comment on the step page; the rest behind "Show all"
+REPLIES_PAGE_SIZE = 50
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+ROLE_LABELS = dict(TeamRole.choices)
+
+
+class Filter:
+    """The ?filter= values of a step's conversation, in the order they are offered."""
+
+    ALL = "all"
+    LIKED = "liked"
+    FOLLOWING = "following"
+    EDUCATORS = "educators"
+    MINE = "mine"
+    BOOKMARKS = "bookmarks"
+
+    LABELS = {
+        ALL: "All",
+        LIKED: "Most liked",
+        FOLLOWING: "Following",
+        EDUCATORS: "Educators",
+        MINE: "My comments",
+        BOOKMARKS: "Bookmarks",
+    }
+    # Filters about the viewer's own activity; offered to people who take part.
+    PERSONAL = {FOLLOWING, MINE, BOOKMARKS}
+    # These list matching comments and replies alike, each on its own, without threads.
+    FLAT = {FOLLOWING, EDUCATORS, MINE, BOOKMARKS}
+
+    @classmethod
+    def parse(cls, value: str | None, *, personal: bool) -> str:
+        if value not in cls.LABELS or (value in cls.PERSONAL and not personal):
+            return cls.ALL
+        return value
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user: User | AnonymousUser
+    is_team: bool = False
+    is_enrolled: bool = False
+
+    @property
+    def takes_part(self) -> bool:
+        return self.user.is_authenticated and (self.is_team or self.is_enrolled)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the next page starts: the sort key and id of the last comment shown. For the
+    newest first order the key is created_at in microseconds since the epoch, for the most
+    liked order the like count. Written "key.id" in URLs."""
+
+    key: int
+    id: int
+
+    def __str__(self) -> str:
+        return f"{self.key}.{self.id}"
+
+    @classmethod
+    def parse(cls, value: str | None) -> "Cursor | None":
+        key, _, pk = (value or "").partition(".")
+        if not (key.isdigit() and pk.isdigit()) or len(key) > 20 or len(pk) > 20:
+            return None
+        return cls(int(key), int(pk))
+
+    @classmethod
+    def of_time(cls, comment: Comment) -> "Cursor":
+        delta = comment.created_at - EPOCH
+        return cls(delta // datetime.timedelta(microseconds=1), comment.pk)
+
+    @property
+    def time(self) -> datetime.datetime:
+        return EPOCH + datetime.timedelta(microseconds=self.key)
+
+
+@dataclass
+class ShownComment:
+    """A comment as one viewer sees it, with what they may do to it."""
+
+    comment: Comment
+    viewer: Viewer
+    liked: bool = False
+    bookmarked: bool = False
+    follows_author: bool = False
+    replies: list["ShownComment"] = field(default_factory=list)
+    more_replies: bool = False  # more visible replies than those in `replies`
+    replies_cursor: Cursor | None = None  # where the next page of replies starts
+    # A reply just posted that is not among the first replies shown: it goes after them.
+    later_replies: list["ShownComment"] = field(default_factory=list)
+    html: str = ""  # the comment rendered for this viewer, by views.render_comments
+
+    @property
+    def pk(self) -> int:
+        return self.comment.pk
+
+    @property
+    def key(self) -> str:
+        """The id as text, for templates: a number would be localized at every use, and a page
+        uses each comment's id a dozen times."""
+        return str(self.comment.pk)
+
+    @property
+    def thread_key(self) -> str:
+        """The id of the thread this comment is in: its parent's, or its own."""
+        return str(self.comment.parent_id or self.comment.pk)
+
+    @property
+    def is_mine(self) -> bool:
+        return self.comment.author_id == self.viewer.user.pk
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.comment.team_role, "")
+
+    @property
+    def posted_ago(self) -> str:
+        if timezone.now() - self.comment.created_at < datetime.timedelta(minutes=1):
+            return "just now"
+        return f"{timesince(self.comment.created_at, depth=1)} ago"
+
+    @property
+    def is_live(self) -> bool:
+        """Neither deleted nor hidden: something people may respond to."""
+        return not (self.comment.is_deleted or self.comment.is_hidden)
+
+    @property
+    def can_respond(self) -> bool:
+        return self.viewer.takes_part and self.is_live
+
+    @property
+    def can_like(self) -> bool:
+        return self.can_respond and not self.is_mine
+
+    @property
+    def can_follow(self) -> bool:
+        return self.can_respond and not self.is_mine
+
+    @property
+    def can_report(self) -> bool:
+        return self.viewer.is_enrolled and self.is_live and not self.is_mine
+
+    @property
+    def can_edit(self) -> bool:
+        return self.is_mine and self.is_live and edit_window_open(self.comment)
+
+    @property
+    def can_delete(self) -> bool:
+        return self.is_mine and not self.comment.is_deleted
+
+    @property
+    def shows_hidden_reason(self) -> bool:
+        return self.comment.is_hidden and self.is_mine
+
+
+@dataclass
+class ConversationPage:
+    items: list[ShownComment]
+    filter: str
+    next_cursor: Cursor | None
+
+    @property
+    def is_flat(self) -> bool:
+        return self.filter in Filter.FLAT
+
+
+def visible_to(viewer: Viewer) -> Q:
+    """Hidden comments are gone for learners, except for their authors; the team sees them."""
+    if viewer.is_team:
+        return Q()
+    if viewer.user.is_authenticated:
+        return Q(hidden_at__isnull=True) | Q(author_id=viewer.user.pk)
+    return Q(hidden_at__isnull=True)
+
+
+def _listed(viewer: Viewer) -> Q:
+    # A deleted comment stays as a placeholder while it has replies.
+    return visible_to(viewer) & (Q(deleted_at__isnull=True) | Q(reply_count__gt=0))
+
+
+def _after_descending(name: str, key: Any, pk: int) -> Q:
+    # The first condition bounds the index range; the second breaks ties on equal keys.
+    return Q(**{f"{name}__lte": key}) & (Q(**{f"{name}__lt": key}) | Q(pk__lt=pk))
+
+
+def _after_ascending(name: str, key: Any, pk: int) -> Q:
+    return Q(**{f"{name}__gte": key}) & (Q(**{f"{name}__gt": key}) | Q(pk__gt=pk))
+
+
+def _filtered(comments: QuerySet[Comment], chosen: str, viewer: Viewer) -> QuerySet[Comment]:
+    user_id = viewer.user.pk
+    if chosen in (Filter.ALL, Filter.LIKED):
+        comments = comments.filter(parent__isnull=True)
+        if chosen == Filter.LIKED:
+            comments = comments.filter(deleted_at__isnull=True)
+        return comments
+    comments = comments.filter(deleted_at__isnull=True).select_related("parent__author")
+    if chosen == Filter.EDUCATORS:
+        # "Greater than empty" rather than "not empty", so the team index is a range scan.
+        return comments.filter(team_role__gt="")
+    if chosen == Filter.MINE:
+        return comments.filter(author_id=user_id)
+    if chosen == Filter.FOLLOWING:
+        followed = Follow.objects.filter(follower_id=user_id).values("followed_id")
+        return comments.filter(author_id__in=followed)
+    saved = Bookmark.objects.filter(user_id=user_id).values("comment_id")
+    return comments.filter(pk__in=saved)
+
+
+def conversation_page(
+    *,
+    run: CourseRun,
+    step: Step,
+    viewer: Viewer,
+    chosen: str = Filter.ALL,
+    cursor: Cursor | None = None,
+    size: int = PAGE_SIZE,
+) -> ConversationPage:
+    """One page of a step's conversation in one run: threads newest first (or most liked),
+    or, for the other filters, the matching comments and replies newest first."""
+    comments = Comment.objects.filter(run=run, step=step).filter(_listed(viewer))
+    comments = _filtered(comments, chosen, viewer).select_related("author")
+    if chosen == Filter.LIKED:
+        comments = comments.order_by("-like_count", "-id")
+        if cursor:
+            comments = comments.filter(_after_descending("like_count", cursor.key, cursor.id))
+    else:
+        comments = comments.order_by("-created_at", "-id")
+        if cursor:
+            comments = comments.filter(_after_descending("created_at", cursor.time, cursor.id))
+    rows = list(comments[: size + 1])
+    shown = rows[:size]
+    next_cursor = None
+    if len(rows) > size:
+        last = shown[-1]
+        liked = chosen == Filter.LIKED
+        next_cursor = Cursor(last.like_count, last.pk) if liked else Cursor.of_time(last)
+    items = [ShownComment(comment, viewer) for comment in shown]
+    if chosen not in Filter.FLAT:
+        _add_first_replies(items, viewer)
+    add_viewer_state(items, viewer)
+    return ConversationPage(items=items, filter=chosen, next_cursor=next_cursor)
+
+
+def _replies(viewer: Viewer) -> QuerySet[Comment]:
+    return (
+        Comment.objects.filter(visible_to(viewer), deleted_at__isnull=True)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+
+
+def _add_first_replies(items: list[ShownComment], viewer: Viewer) -> None:
+    """The first replies of every listed comment, in one query: each thread's replies are
+    numbered in order and only the first few (and one more, to know there are more) kept."""
+    # Every listed comment, not only those with replies, so the page runs the same queries
+    # whatever its comments are like.
+    with_replies = {item.pk: item for item in items}
+    if not with_replies:
+        return
+    numbered = Window(RowNumber(), partition_by=F("parent_id"), order_by=(F("created_at"), F("id")))
+    replies = (
+        _replies(viewer)
+        .filter(parent_id__in=with_replies)
+        .annotate(row=numbered)
+        .filter(row__lte=REPLIES_SHOWN + 1)
+        .order_by("parent_id", "created_at", "id")
+    )
+    for reply in replies:
+        thread = with_replies[reply.parent_id]
+        if len(thread.replies) == REPLIES_SHOWN:
+            thread.more_replies = True
+            continue
+        thread.replies.append(ShownComment(reply, viewer))
+
+
+def add_viewer_state(items: list[ShownComment], viewer: Viewer) -> None:
+    """Marks what the viewer liked, saved, and whose authors they follow: one query each for
+    the comments and their replies together."""
+    everything = [shown for item in items for shown in (item, *item.replies, *item.later_replies)]
+    if not everything or not viewer.takes_part:
+        return
+    user_id = viewer.user.pk
+    ids = {shown.pk for shown in everything}
+    authors = {shown.comment.author_id for shown in everything} - {user_id}
+    liked = set(
+        Like.objects.filter(user_id=user_id, comment_id__in=ids).values_list(
+            "comment_id", flat=True
+        )
+    )
+    saved = set(
+        Bookmark.objects.filter(user_id=user_id, comment_id__in=ids).values_list(
+            "comment_id", flat=True
+        )
+    )
+    followed = set()
+    if authors:
+        followed = set(
+            Follow.objects.filter(follower_id=user_id, followed_id__in=authors).values_list(
+                "followed_id", flat=True
+            )
+        )
+    for shown in everything:
+        shown.liked = shown.pk in liked
+        shown.bookmarked = shown.pk in saved
+        shown.follows_author = shown.comment.author_id in followed
+
+
+def comment_for(*, pk: int, run: CourseRun, step: Step, viewer: Viewer) -> Comment | None:
+    """A comment of this step's conversation in this run, if the viewer may see it."""
+    return (
+        Comment.objects.filter(_listed(viewer), pk=pk, run=run, step=step)
+        .select_related("author")
+        .first()
+    )
+
+
+def shown_comment(comment: Comment, viewer: Viewer) -> ShownComment:
+    """One comment with the viewer's state, to render it on its own after a change."""
+    item = ShownComment(comment, viewer)
+    add_viewer_state([item], viewer)
+    return item
+
+
+def _replies_after(
+    parent: Comment, viewer: Viewer, cursor: Cursor | None, size: int
+) -> tuple[list[ShownComment], Cursor | None]:
+    replies = _replies(viewer).filter(parent=parent)
+    if cursor:
+        replies = replies.filter(_after_ascending("created_at", cursor.time, cursor.id))
+    rows = list(replies[: size + 1])
+    next_cursor = Cursor.of_time(rows[size - 1]) if len(rows) > size else None
+    return [ShownComment(reply, viewer) for reply in rows[:size]], next_cursor
+
+
+def replies_after(
+    *, parent: Comment, viewer: Viewer, cursor: Cursor | None, size: int = REPLIES_PAGE_SIZE
+) -> tuple[list[ShownComment], Cursor | None]:
+    """A page of a comment's replies, oldest first, after the cursor."""
+    items, next_cursor = _replies_after(parent, viewer, cursor, size)
+    add_viewer_state(items, viewer)
+    return items, next_cursor
+
+
+def thread(
+    *, comment: Comment, viewer: Viewer, cursor: Cursor | None = None, size: int = REPLIES_PAGE_SIZE
+) -> ShownComment:
+    """A comment with a page of its replies, for its own page."""
+    item = ShownComment(comment, viewer)
+    item.replies, item.replies_cursor = _replies_after(comment, viewer, cursor, size)
+    item.more_replies = item.replies_cursor is not None
+    add_viewer_state([item], viewer)
+    return item
+
+
+def thread_with_reply(*, comment: Comment, reply: Comment, viewer: Viewer) -> ShownComment:
+    """A thread as the step page shows it, right after the viewer replied: its first replies
+    and, if it is not among them, the new reply after them."""
+    item = ShownComment(comment, viewer)
+    _add_first_replies([item], viewer)
+    if all(shown.pk != reply.pk for shown in item.replies):
+        item.later_replies = [ShownComment(reply, viewer)]
+    add_viewer_state([item], viewer)
+    return item

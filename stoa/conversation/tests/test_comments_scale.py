@@ -1,0 +1,180 @@
+"""The conversation at scale: keyset pages that neither repeat nor skip, and a step page whose
+number of queries does not grow with the number of comments on the step."""
+
+import datetime
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from stoa.accounts.models import User
+from stoa.conversation import selectors
+from stoa.conversation.models import Bookmark, Comment, Follow, Like
+from stoa.conversation.selectors import Cursor, Filter, Viewer
+from stoa.courses.models import Course, TeamRole
+from stoa.learning import services as learning
+from stoa.lib.markdown import render_comment_markdown
+from stoa.testing import step_of
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+BODY = "A comment with *some* emphasis and [a link](https://example.org)."
+BODY_HTML = render_comment_markdown(BODY)
+REPLIED = 5  # the newest comments have replies, more than the step page shows
+REPLIES_EACH = 4
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    cache.clear()
+
+
+def fill(
+    course: Course, *, count: int, authors: list[tuple[User, str]], same_time: bool = False
+) -> None:
+    """`count` comments on step 1.2, by the authors in turn, the newest few with replies. With
+    same_time, every comment has the same created_at. Rows go in with one executemany, which
+    takes seconds for 100,000 where bulk_create's many statements take half a minute."""
+    run, step = course.runs.get(), step_of(course, 1, 2)
+    now = timezone.now()
+
+    def at(seconds_ago: int) -> object:
+        moment = now if same_time else now - datetime.timedelta(seconds=seconds_ago)
+        return connection.ops.adapt_datetimefield_value(moment)
+
+    def row(number: int, seconds_ago: int, parent_id: int | None = None) -> tuple:
+        author, role = authors[number % len(authors)]
+        return (run.pk, step.pk, author.pk, parent_id, BODY, BODY_HTML, role, at(seconds_ago))
+
+    table = Comment._meta.db_table
+    columns = "run_id, step_id, author_id, parent_id, body, body_html, team_role, created_at"
+    insert = (
+        f"INSERT INTO {table} ({columns}, hidden_reason, like_count, reply_count, "
+        "submission_token) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, '', %s, %s, '')"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(insert, [(*row(n, count - n), n % 7, 0) for n in range(count)])
+    newest = list(Comment.objects.order_by("-created_at", "-id")[:REPLIED])
+    replies = [(*row(n, -n - 1, parent.pk), 0, 0) for parent in newest for n in range(REPLIES_EACH)]
+    with connection.cursor() as cursor:
+        cursor.executemany(insert, replies)
+    Comment.objects.filter(pk__in=[c.pk for c in newest]).update(reply_count=REPLIES_EACH)
+
+
+@pytest.fixture
+def authors(course, other_learner, educator):
+    learning.enrol(user=other_learner, course=course)
+    return [(other_learner, ""), (other_learner, ""), (educator, TeamRole.LEAD_EDUCATOR)]
+
+
+def viewer_state(learner: User, other_learner: User) -> None:
+    """The viewer liked, saved and follows something on the first page."""
+    newest = list(Comment.objects.filter(parent=None).order_by("-created_at", "-id")[:3])
+    now = timezone.now()
+    Like.objects.bulk_create(Like(user=learner, comment=c, created_at=now) for c in newest)
+    Bookmark.objects.create(user=learner, comment=newest[0], created_at=now)
+    Follow.objects.create(follower=learner, followed=other_learner, created_at=now)
+
+
+def assert_queries(client, django_assert_num_queries, url: str, expected: int, **kwargs) -> str:
+    # With REDIS_URL set, sessions live in the cache and loading one is not a query.
+    if not settings.SESSION_ENGINE.endswith(".db") and client.cookies.get(
+        settings.SESSION_COOKIE_NAME
+    ):
+        expected -= 1
+    with django_assert_num_queries(expected):
+        response = client.get(url, **kwargs)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("count", [10, 100_000])
+def test_the_step_page_runs_the_same_queries_with_10_and_100000_comments(
+    client, course, learner, other_learner, authors, django_assert_num_queries, count
+):
+    fill(course, count=count, authors=authors)
+    learning.enrol(user=learner, course=course)
+    viewer_state(learner, other_learner)
+    step_url = step_of(course, 1, 2).get_absolute_url()
+    client.force_login(learner)
+    client.get(step_url)  # the first visit creates the visit; later ones update it
+    # The step page's own: step, session, user, enrolment, team, the visit (savepoint, two
+    # updates, release), neighbours (2), completion, the header's unread count. Then the
+    # conversation's: comments, their first replies, my likes, bookmarks and follows.
+    content = assert_queries(client, django_assert_num_queries, step_url, 13 + 5)
+    assert content.count('class="thread"') == min(count, selectors.PAGE_SIZE)
+    assert ("Show more comments" in content) is (count > selectors.PAGE_SIZE)
+    assert f"Show all {REPLIES_EACH} replies" in content
+    assert 'aria-pressed="true">Like</button>' in content
+    assert "badge--following" in content
+    # The next page, as htmx asks for it: access, then the same five reads.
+    cursor = Cursor.of_time(Comment.objects.filter(parent=None).order_by("-created_at")[2])
+    more = f"{reverse('conversation:comments', args=[course.slug, 1, 2])}?after={cursor}"
+    assert_queries(client, django_assert_num_queries, more, 5 + 5, headers=HTMX)
+    # The most liked, and a visitor: no session, no viewer state.
+    assert_queries(client, django_assert_num_queries, step_url + "?filter=liked", 13 + 5)
+    client.logout()
+    assert_queries(client, django_assert_num_queries, step_url, 4 + 2)
+
+
+def page_through(viewer: Viewer, course: Course, chosen: str) -> list[int]:
+    seen, cursor = [], None
+    while True:
+        page = selectors.conversation_page(
+            run=course.runs.get(),
+            step=step_of(course, 1, 2),
+            viewer=viewer,
+            chosen=chosen,
+            cursor=cursor,
+        )
+        seen += [item.pk for item in page.items]
+        if page.next_cursor is None:
+            return seen
+        cursor = Cursor.parse(str(page.next_cursor))  # as it travels in the URL
+
+
+@pytest.mark.parametrize("same_time", [False, True])
+@pytest.mark.parametrize("chosen", [Filter.ALL, Filter.LIKED, Filter.EDUCATORS])
+def test_keyset_pages_neither_repeat_nor_skip_a_comment(
+    course, authors, learner, same_time, chosen
+):
+    fill(course, count=80, authors=authors, same_time=same_time)
+    viewer = Viewer(learner, is_enrolled=True)
+    expected = Comment.objects.filter(parent=None)
+    if chosen == Filter.EDUCATORS:
+        expected = Comment.objects.exclude(team_role="")
+    seen = page_through(viewer, course, chosen)
+    assert len(seen) == len(set(seen)) == expected.count()
+
+
+def test_most_liked_pages_in_order_of_likes(course, authors, learner):
+    fill(course, count=60, authors=authors)
+    seen = page_through(Viewer(learner), course, Filter.LIKED)
+    likes = dict(Comment.objects.values_list("pk", "like_count"))
+    assert [likes[pk] for pk in seen] == sorted((likes[pk] for pk in seen), reverse=True)
+
+
+def test_a_page_of_50_threads_fetches_all_their_replies_in_one_query(
+    course, authors, learner, django_assert_num_queries
+):
+    fill(course, count=50, authors=authors)
+    run, step = course.runs.get(), step_of(course, 1, 2)
+    with django_assert_num_queries(2):  # the comments, then the replies of all of them
+        page = selectors.conversation_page(run=run, step=step, viewer=Viewer(learner), size=50)
+    assert len(page.items) == 50
+    replied = [item for item in page.items if item.replies]
+    assert len(replied) == REPLIED
+    assert all(len(item.replies) == selectors.REPLIES_SHOWN for item in replied)
+    assert all(item.more_replies for item in replied)
+
+
+def test_a_bad_cursor_starts_from_the_beginning(client, course, authors):
+    fill(course, count=30, authors=authors)
+    url = step_of(course, 1, 2).get_absolute_url()
+    for junk in ("nonsense", "1.", ".5", "-1.-1", "9" * 40 + ".1"):
+        content = client.get(f"{url}?after={junk}").content.decode()
+        assert content.count('class="thread"') == selectors.PAGE_SIZE

@@ -1,0 +1,90 @@
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from stoa.accounts.models import User
+from stoa.conversation import notifications
+from stoa.conversation.models import Comment, Notification
+from stoa.learning import services as learning
+from stoa.lib.markdown import render_comment_markdown
+from stoa.testing import PASSWORD, step_of
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page: Page, live_server, user: User) -> None:
+    page.goto(f"{live_server.url}/accounts/signin/")
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def comment(author: User, course, text: str, parent: Comment | None = None) -> Comment:
+    return Comment.objects.create(
+        run=course.runs.get(),
+        step=step_of(course, 1, 2),
+        author=author,
+        parent=parent,
+        body=text,
+        body_html=render_comment_markdown(text),
+        created_at=timezone.now(),
+    )
+
+
+def test_a_learner_reads_a_reply_in_their_activity(
+    live_server, page: Page, check_page, course, learner, other_learner, educator
+):
+    learning.enrol(user=learner, course=course)
+    learning.enrol(user=other_learner, course=course)
+    mine = comment(learner, course, "Is a **median** better here?")
+    reply = comment(other_learner, course, "Yes: the *mean* is pulled by outliers.", parent=mine)
+    notifications.notify(
+        recipient=learner, kind=Notification.Kind.REPLY, actor=other_learner, comment=reply
+    )
+    notifications.notify(
+        recipient=learner, kind=Notification.Kind.LIKE, actor=educator, comment=mine
+    )
+    Notification.objects.filter(actor=educator).update(read_at=timezone.now())
+
+    sign_in(page, live_server, learner)
+    nav = page.get_by_role("navigation", name="Site")
+    nav.get_by_role("link", name="Activity (1 unread)").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Activity")
+    unread = page.locator(".notification--unread")
+    expect(unread).to_have_count(1)
+    expect(unread.get_by_role("link")).to_have_text("Robin Other replied to your comment")
+    expect(unread).to_contain_text("the mean is pulled by outliers.")
+    expect(page.get_by_role("link", name="Dr Ana Lima liked your comment")).to_be_visible()
+    check_page(page, "notifications-activity")
+
+    page.get_by_role("button", name="Mark all as read").click()
+    expect(page.get_by_text("All your notifications are marked as read.")).to_be_visible()
+    expect(nav.get_by_role("link", name="Activity", exact=True)).to_be_visible()
+
+    page.goto(f"{live_server.url}/people/{other_learner.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Robin Other")
+    expect(page.get_by_text("Yes: the mean is pulled by outliers.")).to_be_visible()
+    check_page(page, "notifications-profile")
+    page.get_by_role("button", name="Follow Robin Other").click()
+    expect(page.get_by_text("You follow Robin Other")).to_have_count(2)
+    expect(page.get_by_role("button", name="Unfollow Robin Other")).to_be_visible()
+
+
+def test_a_learner_opts_into_the_digest_and_keeps_comments_private(
+    live_server, page: Page, check_page, learner
+):
+    sign_in(page, live_server, learner)
+    page.goto(f"{live_server.url}/accounts/profile/")
+
+    page.get_by_label("Email me a daily digest").check()
+    page.get_by_label("Show my comments on my profile").uncheck()
+    check_page(page, "notifications-settings")
+    page.get_by_role("button", name="Save profile").click()
+
+    expect(page.get_by_text("Your profile is saved.")).to_be_visible()
+    learner.refresh_from_db()
+    assert (learner.daily_digest, learner.show_comments_on_profile) == (True, False)
+    page.get_by_role("link", name="See your public profile").click()
+    expect(page.get_by_text("Your comments are private: only you see this list.")).to_be_visible()
