@@ -31,7 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 # The conversation at scale (bench/run.py), on SQLite and then on PostgreSQL with Redis; writes
-# bench/reports/latest.md and fails when a bar is missed. About 20 minutes on 2 cores.
+# bench/reports/latest.md and fails when a bar is missed. About 25 minutes on 2 cores.
 # BENCH_OPTIONS=--small tries the harness on a small data set.
 BENCH_OPTIONS ?=
 bench: $(STAMP)

@@ -1,13 +1,9 @@
 from django.http import HttpRequest
 
 from stoa.conversation import selectors
+from stoa.conversation.rendering import render_comments
 from stoa.conversation.selectors import Cursor, Filter
-from stoa.conversation.views import (
-    composer_form,
-    conversation_context,
-    render_comments,
-    viewer_of,
-)
+from stoa.conversation.views import composer_form, conversation_context, viewer_of
 from stoa.courses.models import StepType
 from stoa.learning.views import StepAccess, StepPanel
 

@@ -44,7 +44,7 @@ class StepAccess:
         return self.opens_on is not None
 
 
-def _step_access(request: HttpRequest, slug: str, week: int, position: int) -> StepAccess:
+def step_access(request: HttpRequest, slug: str, week: int, position: int) -> StepAccess:
     """Finds the step and decides what this person may see of it.
 
     Anyone may read an open step. Learners follow their run's calendar; visitors and people
@@ -65,8 +65,8 @@ def _step_access(request: HttpRequest, slug: str, week: int, position: int) -> S
 
 
 def _learner_access(request: HttpRequest, slug: str, week: int, position: int) -> StepAccess:
-    """As _step_access, for actions: only a learner on the course, on an open week."""
-    access = _step_access(request, slug, week, position)
+    """As step_access, for actions: only a learner on the course, on an open week."""
+    access = step_access(request, slug, week, position)
     if access.enrolment is None:
         raise PermissionDenied("Join this course to mark its steps complete.")
     if access.is_locked:
@@ -129,7 +129,7 @@ def continue_course(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def step(request: HttpRequest, slug: str, week: int, position: int) -> HttpResponse:
-    access = _step_access(request, slug, week, position)
+    access = step_access(request, slug, week, position)
     step = access.step
     if access.enrolment is not None and not access.is_locked:
         services.record_visit(enrolment=access.enrolment, step=step)
@@ -220,7 +220,7 @@ def transcript_text(request: HttpRequest, slug: str, week: int, position: int) -
 
 
 def _readable_transcript(request: HttpRequest, slug: str, week: int, position: int) -> StepAccess:
-    access = _step_access(request, slug, week, position)
+    access = step_access(request, slug, week, position)
     if not access.step.has_media:
         raise Http404("This step has no transcript")
     if access.is_locked:
