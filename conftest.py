@@ -1,8 +1,12 @@
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django.core.cache import cache
+from django.test import override_settings
 
 # Playwright's sync API runs an event loop in the test thread; Django's live server and ORM
 # calls made beside it are safe here because each runs in its own thread.
@@ -21,6 +25,26 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
     "--autoplay-policy=no-user-gesture-required",
 ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cache_of_this_worker(worker_id):
+    """With REDIS_URL, test workers share one Redis server: give each its own database, so
+    that clearing it or counting rate limits by user id never reaches another worker."""
+    if not settings.REDIS_URL:
+        yield
+        return
+    number = 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
+    url = urlsplit(settings.REDIS_URL)._replace(path=f"/{number + 1}").geturl()
+    caches = {"default": {**settings.CACHES["default"], "LOCATION": url}}
+    with override_settings(CACHES=caches):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: rate-limit counts key on user ids, which repeat."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

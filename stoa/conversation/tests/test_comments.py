@@ -4,7 +4,6 @@ filters, editing and deleting, and what hidden comments look like to whom."""
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,12 +19,6 @@ from stoa.testing import make_course, make_user, step_of
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """Rate limits live in the cache, keyed by user id, and ids repeat from test to test."""
-    cache.clear()
 
 
 @pytest.fixture

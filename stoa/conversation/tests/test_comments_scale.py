@@ -5,7 +5,6 @@ import datetime
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -26,11 +25,6 @@ BODY = "A comment with *some* emphasis and [a link](https://example.org)."
 BODY_HTML = render_comment_markdown(BODY)
 REPLIED = 5  # the newest comments have replies, more than the step page shows
 REPLIES_EACH = 4
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
 
 
 def fill(

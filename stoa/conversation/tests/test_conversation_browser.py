@@ -4,7 +4,6 @@ JavaScript; and axe-core on a long conversation."""
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
@@ -16,11 +15,6 @@ from stoa.lib.markdown import render_comment_markdown
 from stoa.testing import PASSWORD, step_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
 
 
 def sign_in(page: Page, live_server, user: User) -> None:
