@@ -4,6 +4,7 @@ Raw HTML is never trusted: markdown-it escapes it, and nh3 then removes anything
 allow-list, so a bug in either layer alone does not let script through.
 """
 
+import functools
 from collections.abc import Mapping
 
 import nh3
@@ -54,7 +55,14 @@ _comment_parser = MarkdownIt("zero", {"html": False, "breaks": True}).enable(
 
 def render_step_markdown(text: str, *, media_urls: Mapping[str, str] | None = None) -> str:
     """Renders a step body; `media_urls` maps package paths ("media/a.png") to their URLs."""
-    html = _step_parser.render(text, {"media_urls": media_urls or {}})
+    return _render_step(text, tuple(sorted((media_urls or {}).items())))
+
+
+# Step bodies change only on import, and every learner reads the same few: keep each
+# rendering, keyed by the text itself, so a page view does not parse Markdown again.
+@functools.lru_cache(maxsize=256)
+def _render_step(text: str, media_urls: tuple[tuple[str, str], ...]) -> str:
+    html = _step_parser.render(text, {"media_urls": dict(media_urls)})
     return nh3.clean(
         html,
         tags=STEP_TAGS,
