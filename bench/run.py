@@ -1,0 +1,676 @@
+"""Runs the benchmark on one database and writes its results.
+
+    python -m bench.run --database sqlite
+    scripts/with-services python -m bench.run --database postgresql
+
+Generates the data (bench.generate) into a fresh database, serves the app with granian (WSGI,
+two workers) on a free loopback port with production settings, and puts it under concurrent
+load with wrk: the hot step page (100,000 comments), the same page in a later cohort (10
+comments) and in another (30 comments: a full page), a quiet step in the big run (10
+comments), the hot page sorted by likes, the hot page for visitors, and posting comments on
+the hot step. Queries per request are counted in-process against the same database; memory
+and CPU time are read from the server's processes during each load.
+
+Requests say they came through a TLS-terminating proxy (X-Forwarded-Proto: https, which
+production settings trust), so HTTPS redirects, secure cookies and CSRF checks all stay on.
+Results go to bench/data/results-<database>.json; bench.report turns them into Markdown.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+VENV_BIN = Path(sys.executable).parent
+WORKERS = 2
+THREADS, CONNECTIONS = 2, 16
+# What the step page's comment form posts (stoa/conversation/forms.py: CommentForm), besides
+# its CSRF and submission tokens.
+COMMENT_TEXT = "Benchmark comment: *where* did this number come from?"
+# Learners whose sessions post comments, in turn: enough that none reaches the per-user rate
+# limit (10 a minute) in one posting run. A refused post (429) fails the report's checks.
+POSTERS = 4_000
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str
+    title: str
+    path: str
+    cookie_file: str  # "-" for visitors
+    viewer_id: int | None  # for counting queries in-process
+    block: str = "compared"  # or "own": measured after the others, on its own
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], required=True)
+    parser.add_argument("--small", action="store_true", help="a small data set, for trying out")
+    parser.add_argument("--seconds", type=int, default=12, help="length of each measured load")
+    parser.add_argument("--rounds", type=int, default=3, help="measured loads of each page")
+    parser.add_argument("--post-seconds", type=int, default=20)
+    args = parser.parse_args(argv)
+
+    data_dir = BENCH / "data" / args.database
+    (BENCH / "data" / f"results-{args.database}.json").unlink(missing_ok=True)
+    env = _environment(args.database, data_dir)
+    os.environ.update(env)
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        if name not in env:
+            os.environ.pop(name, None)
+    _fresh_data_dir(data_dir)
+
+    from bench import generate
+
+    generate.setup_django()
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    migrate_seconds = time.perf_counter() - started
+    dataset = generate.generate(generate.SMALL if args.small else generate.FULL)
+    dataset.seconds["migrate"] = round(migrate_seconds, 1)
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+    port = _free_port()
+    origin = f"http://127.0.0.1:{port}"
+    pages, posting = _prepare_sessions(dataset, data_dir)
+    queries = {page.key: _queries_for(page) for page in pages}
+    queries["post"] = _queries_for_post(posting)
+    results: dict = {
+        "database": _database_description(),
+        "machine": _machine(),
+        "software": _software(),
+        "dataset": dataset.as_json(),
+        "queries": queries,
+        "settings": {
+            "server": f"granian --interface wsgi --workers {WORKERS}",
+            "load": f"wrk -t{THREADS} -c{CONNECTIONS}, {args.rounds} rounds of "
+            f"{args.seconds} s per page, taking turns (the most-liked page on its own, after "
+            f"the others), each after the server has gone idle; posting {args.post_seconds} s",
+            "posters": posting["posters"],
+            "connections": CONNECTIONS,
+        },
+        "pages": {},
+    }
+    # The pages compared with each other take turns, round after round, so that whatever else
+    # the machine does weighs on all of them alike. Pages in a block of their own come after, so
+    # that a slow page cannot leave a queue of requests (or grown workers) behind for the others.
+    blocks = [[page for page in pages if page.block == block] for block in ("compared", "own")]
+    with Server(port, env, data_dir) as server:
+        for block in blocks:
+            for page in block:  # warm each page in both workers first
+                _wrk(origin, page, seconds=3)
+                server.wait_until_idle()
+            for page in block:
+                results["pages"][page.key] = {"title": page.title, "path": page.path, "rounds": []}
+            for _ in range(args.rounds):
+                for page in block:
+                    with server.measure(page.key) as measured:
+                        run = _wrk(origin, page, seconds=args.seconds)
+                    results["pages"][page.key]["rounds"].append({**run, **measured})
+                    server.wait_until_idle()
+        with server.measure("post") as measured:
+            run = _wrk_post(origin, posting, seconds=args.post_seconds)
+        results["pages"]["post"] = {
+            "title": "Post a comment on the hot step (big run)",
+            "path": posting["path"],
+            "rounds": [{**run, **measured}],
+        }
+        for key, peak in server.memory.peaks.items():
+            results["pages"][key]["memory"] = peak
+        results["server_memory"] = server.memory.high_water_marks()
+    results["pages"]["post"]["stored"] = _stored_posts()
+    results["finished_at"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    results["load_average_after"] = [round(load, 2) for load in os.getloadavg()]
+
+    out = BENCH / "data" / f"results-{args.database}.json"
+    out.write_text(json.dumps(results, indent=2, default=str))
+    print(f"Results written to {out.relative_to(REPO)}")
+    from bench import report
+
+    print(report.summary(results))
+    return 0 if report.passes(results) else 1
+
+
+def _environment(database: str, data_dir: Path) -> dict[str, str]:
+    """Production settings, served over loopback behind a pretend TLS proxy."""
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="stoa.settings",
+        STOA_ENV="production",
+        STOA_SECRET_KEY=secrets.token_urlsafe(48),
+        STOA_ALLOWED_HOSTS="127.0.0.1",
+        STOA_DATA_DIR=str(data_dir),
+        STOA_LOG_LEVEL="WARNING",
+        PYTHONPATH=str(REPO),
+    )
+    for name in ("STOA_DEBUG", "STOA_SSL_REDIRECT", "STOA_S3_BUCKET", "STOA_EMAIL_HOST"):
+        env.pop(name, None)
+    if database == "postgresql":
+        if not env.get("DATABASE_URL", "").startswith("postgres"):
+            raise SystemExit(
+                "--database postgresql needs DATABASE_URL: run it under scripts/with-services"
+            )
+    else:
+        env.pop("DATABASE_URL", None)
+        env.pop("REDIS_URL", None)
+    return env
+
+
+def _fresh_data_dir(data_dir: Path) -> None:
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# Sessions -------------------------------------------------------------------------------------
+
+
+def _session_cookies(user_ids: list[int], *, with_csrf: bool) -> list[tuple[str, str]]:
+    """Signs the users in by writing sessions directly, as the sign-in view would, and returns
+    each one's Cookie header value and CSRF token."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.middleware.csrf import CSRF_SESSION_KEY, _get_new_csrf_string
+
+    from stoa.accounts.models import User
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    users = {user.pk: user for user in User.objects.filter(pk__in=user_ids)}
+    cookies = []
+    for user_id in user_ids:
+        user = users[user_id]
+        session = store()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        cookie = ""
+        token = ""
+        if with_csrf:
+            token = _get_new_csrf_string()  # an unmasked secret is a valid form token
+            if settings.CSRF_USE_SESSIONS:
+                session[CSRF_SESSION_KEY] = token
+            else:
+                cookie = f"; {settings.CSRF_COOKIE_NAME}={token}"
+        session.create()
+        cookies.append((f"{settings.SESSION_COOKIE_NAME}={session.session_key}{cookie}", token))
+    return cookies
+
+
+def _prepare_sessions(dataset, data_dir: Path) -> tuple[list[Page], dict]:
+    from bench.generate import Scale
+
+    first, last = dataset.big_run_learner_ids
+    later_first, later_last = dataset.later_run_learner_ids
+    viewers = Scale().viewers
+    slug = dataset.course_slug
+    hot_path = f"/courses/{slug}/steps/{dataset.hot_step[0]}.{dataset.hot_step[1]}/"
+    quiet_path = f"/courses/{slug}/steps/{dataset.quiet_step[0]}.{dataset.quiet_step[1]}/"
+
+    def cookie_file(name: str, user_ids: list[int]) -> str:
+        path = data_dir / f"cookies-{name}.txt"
+        path.write_text("".join(f"{c}\n" for c, _ in _session_cookies(user_ids, with_csrf=False)))
+        return str(path)
+
+    half = viewers // 2
+    big_run_viewers = list(range(first, first + half))
+    quiet_viewers = list(range(first + half, first + viewers))
+    later_viewers = list(range(later_first, later_last + 1))
+    full_page_first, full_page_last = dataset.full_page_run_learner_ids
+    full_page_viewers = list(range(full_page_first, full_page_last + 1))
+    pages = [
+        Page(
+            "hot",
+            "Hot step, 100,000 comments (big run), learner",
+            hot_path,
+            cookie_file("hot", big_run_viewers),
+            big_run_viewers[0],
+        ),
+        Page(
+            "same-step-10",
+            "Same step, 10 comments (later cohort), learner",
+            hot_path,
+            cookie_file("same-step-10", later_viewers),
+            later_viewers[0],
+        ),
+        Page(
+            "same-step-30",
+            "Same step, 30 comments (another cohort), learner",
+            hot_path,
+            cookie_file("same-step-30", full_page_viewers),
+            full_page_viewers[0],
+        ),
+        Page(
+            "quiet-step-10",
+            "Quiet step, 10 comments (big run), learner",
+            quiet_path,
+            cookie_file("quiet-step-10", quiet_viewers),
+            quiet_viewers[0],
+        ),
+        Page(
+            "hot-liked",
+            "Hot step, most liked first (big run), learner",
+            hot_path + "?filter=liked",
+            cookie_file("hot-liked", big_run_viewers),
+            big_run_viewers[0],
+            block="own",
+        ),
+        Page("hot-visitor", "Hot step, 100,000 comments, visitor", hot_path, "-", None),
+    ]
+    # Posters: learners who load no pages, so their follows and notifications stay small.
+    poster_ids = list(range(first + viewers, min(first + viewers + POSTERS, last + 1)))
+    sessions = _session_cookies(poster_ids, with_csrf=True)
+    sessions_file = data_dir / "sessions-post.txt"
+    sessions_file.write_text("".join(f"{c}\t{t}\n" for c, t in sessions))
+    posting = {
+        "path": _comment_post_path(hot_path),
+        "step_path": hot_path,
+        "sessions_file": str(sessions_file),
+        "posters": len(poster_ids),
+        "first_poster_id": poster_ids[0],
+        "fields": _comment_fields(),
+    }
+    return pages, posting
+
+
+def _comment_post_path(step_path: str) -> str:
+    """Where the step page's comment form posts."""
+    return step_path + "comments/new/"
+
+
+def _comment_fields() -> str:
+    from urllib.parse import urlencode
+
+    return urlencode({"body": COMMENT_TEXT})
+
+
+# Queries per request, in-process ------------------------------------------------------------
+
+
+def _client_for(user_id: int | None):
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1", headers={"X-Forwarded-Proto": "https"})
+    if user_id is not None:
+        cookie, _ = _session_cookies([user_id], with_csrf=False)[0]
+        name, _, value = cookie.partition("=")
+        client.cookies[name] = value
+    return client
+
+
+def _queries_for(page: Page) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client_for(page.viewer_id)
+    client.get(page.path)  # the first visit records it, and warms caches
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(page.path)
+    if response.status_code != 200:
+        raise SystemExit(f"{page.path} answered {response.status_code} in-process")
+    html = response.content.decode()
+    sql = [query["sql"] for query in captured.captured_queries]
+    return {
+        "count": len(captured),
+        "bytes": len(response.content),
+        "comments_shown": _comments_shown(html),
+        "sql": sql,
+        "plans": [_plan(query) for query in sql if 'FROM "conversation_comment"' in query],
+    }
+
+
+def _plan(sql: str) -> dict:
+    """How the database runs one of the conversation's queries; on PostgreSQL, with the
+    time it took (EXPLAIN ANALYZE)."""
+    from django.db import connection
+
+    explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN ANALYZE "
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(explain + sql)
+            rows = cursor.fetchall()
+    except Exception as error:  # a plan is a diagnosis; never fail the run for it
+        return {"sql": sql, "plan": f"(no plan: {error})"}
+    if connection.vendor == "sqlite":
+        plan = "\n".join(str(row[-1]) for row in rows)
+    else:
+        plan = "\n".join(row[0] for row in rows)
+    return {"sql": sql, "plan": plan}
+
+
+def _comments_shown(html: str) -> int:
+    """How many generated comments the page shows, counted by their opening words."""
+    from bench.generate import _OPENINGS
+
+    return sum(html.count(opening) for opening in _OPENINGS)
+
+
+def _queries_for_post(posting: dict) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client_for(posting["first_poster_id"] - 1)
+    fields = dict(part.split("=", 1) for part in posting["fields"].split("&"))
+    from urllib.parse import unquote_plus
+
+    data = {name: unquote_plus(value) for name, value in fields.items()}
+    client.get(posting["step_path"])
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(posting["path"], {**data, "submission_token": "bench-in-process-1"})
+    if response.status_code not in (200, 302, 303):
+        raise SystemExit(f"posting answered {response.status_code} in-process")
+    return {
+        "count": len(captured),
+        "status": response.status_code,
+        "sql": [query["sql"] for query in captured.captured_queries],
+    }
+
+
+def _stored_posts() -> int:
+    from stoa.conversation.models import Comment
+
+    return (
+        Comment.objects.filter(submission_token__startswith="bench-")
+        .exclude(submission_token="bench-in-process-1")
+        .count()
+    )
+
+
+# The server and its memory -----------------------------------------------------------------
+
+
+class MemorySampler:
+    """Samples the resident memory of the server's processes (the granian main process and
+    its workers) every 100 ms, and keeps the peak of each phase. Memory a worker has grown
+    to stays with it, so a phase's peak includes what earlier phases left."""
+
+    def __init__(self, root_pid: int) -> None:
+        self.root_pid = root_pid
+        self.peaks: dict[str, dict] = {}
+        self._phase: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def phase(self, name: str):
+        sampler = self
+
+        class _Phase:
+            def __enter__(self):
+                sampler._phase = name
+                sampler.peaks.setdefault(name, {"total_kib": 0, "worker_kib": 0})
+
+            def __exit__(self, *exc):
+                sampler._phase = None
+
+        return _Phase()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            phase = self._phase
+            if phase is None:
+                continue
+            sizes = [_status_kib(pid, "VmRSS") for pid in _process_tree(self.root_pid)]
+            peak = self.peaks[phase]
+            peak["total_kib"] = max(peak["total_kib"], sum(sizes))
+            peak["worker_kib"] = max(peak["worker_kib"], max(sizes[1:], default=0))
+
+    def high_water_marks(self) -> dict[str, int]:
+        """Each process's peak resident memory since it started (VmHWM)."""
+        return {str(pid): _status_kib(pid, "VmHWM") for pid in _process_tree(self.root_pid)}
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used, all their threads included."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / CLOCK_TICKS
+
+
+def _process_tree(pid: int) -> list[int]:
+    pids = [pid]
+    for tid_dir in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (tid_dir / "children").read_text().split()
+        except OSError:
+            continue
+        for child in children:
+            pids += _process_tree(int(child))
+    return pids
+
+
+def _status_kib(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class Server:
+    """granian serving stoa.wsgi on 127.0.0.1:port; always stopped on the way out."""
+
+    def __init__(self, port: int, env: dict[str, str], data_dir: Path) -> None:
+        self.port = port
+        self.env = env
+        self.log_path = data_dir / "granian.log"
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> "Server":
+        command = [
+            str(VENV_BIN / "granian"),
+            "--interface", "wsgi",
+            "--host", "127.0.0.1",
+            "--port", str(self.port),
+            "--workers", str(WORKERS),
+            "--no-ws",
+            "--log-level", "warning",
+            "stoa.wsgi:application",
+        ]  # fmt: skip
+        self.log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            command, cwd=REPO, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self._stop()
+            raise
+        self.memory = MemorySampler(self.process.pid)
+        self.memory.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if hasattr(self, "memory"):
+            self.memory.stop()
+        self._stop()
+
+    def cpu_seconds(self) -> float:
+        return _cpu_seconds(_process_tree(self.process.pid))
+
+    @contextlib.contextmanager
+    def measure(self, phase: str):
+        """Peak memory and the server's CPU time during the block. CPU time per request is
+        the measure least disturbed by other work on the machine."""
+        measured: dict = {}
+        before = self.cpu_seconds()
+        with self.memory.phase(phase):
+            yield measured
+        measured["cpu_seconds"] = self.cpu_seconds() - before
+
+    def wait_until_idle(self, timeout: float = 120) -> None:
+        """Waits for requests still in flight after wrk stopped: until the server uses less
+        than 5% of a core, so that the next load starts on an idle server."""
+        deadline = time.monotonic() + timeout
+        previous = self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = self.cpu_seconds()
+            if now - previous <= 0.025:
+                return
+            previous = now
+        print(f"The server was still busy {timeout:.0f} s after the load stopped.", flush=True)
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + 60
+        url = f"http://127.0.0.1:{self.port}/"
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"granian exited; see {self.log_path}")
+            request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except urllib.error.HTTPError as error:
+                raise SystemExit(f"{url} answered {error.code}; see {self.log_path}") from error
+            except OSError:
+                time.sleep(0.3)
+        raise SystemExit(f"granian did not answer within 60 s; see {self.log_path}")
+
+    def _stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()  # granian stops its workers on SIGTERM
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, 9)
+            self.process.wait()
+        self.log.close()
+
+
+# wrk ----------------------------------------------------------------------------------------
+
+
+def _wrk(origin: str, page: Page, *, seconds: int) -> dict:
+    command = [
+        "wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency",
+        "--timeout", "10s", "-s", str(BENCH / "wrk" / "get.lua"),
+        origin + page.path, "--", page.cookie_file,
+    ]  # fmt: skip
+    return _run_wrk(command, seconds)
+
+
+def _wrk_post(origin: str, posting: dict, *, seconds: int) -> dict:
+    https_origin = origin.replace("http://", "https://")
+    command = [
+        "wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency",
+        "--timeout", "10s", "-s", str(BENCH / "wrk" / "post.lua"),
+        origin + posting["path"], "--",
+        posting["sessions_file"], posting["path"], https_origin,
+        str(int(time.time())), posting["fields"],
+    ]  # fmt: skip
+    return _run_wrk(command, seconds)
+
+
+def _run_wrk(command: list[str], seconds: int) -> dict:
+    completed = subprocess.run(
+        command, capture_output=True, text=True, timeout=seconds + 60, check=False
+    )
+    print(completed.stdout, end="", flush=True)
+    if completed.returncode != 0:
+        raise SystemExit(f"wrk failed: {completed.stderr}")
+    for line in completed.stdout.splitlines():
+        if line.startswith("BENCH-RESULT "):
+            result = json.loads(line.removeprefix("BENCH-RESULT "))
+            result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+            return result
+    raise SystemExit(f"wrk printed no result:\n{completed.stdout}\n{completed.stderr}")
+
+
+# Descriptions -------------------------------------------------------------------------------
+
+
+def _machine() -> dict:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = next(
+        (line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
+         if line.startswith("model name")),
+        "unknown",
+    )  # fmt: skip
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    mem_kib = int(next(line for line in meminfo if line.startswith("MemTotal")).split()[1])
+    return {
+        "cores": os.cpu_count(),
+        "usable_cores": len(os.sched_getaffinity(0)),
+        "cpu": model,
+        "memory_gib": round(mem_kib / 1024 / 1024, 1),
+        # Other work on the machine lowers every number; the report shows how busy it was.
+        "load_average": [round(load, 2) for load in os.getloadavg()],
+        "kernel": os.uname().release,
+    }
+
+
+def _software() -> dict:
+    import django
+
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
+    granian = subprocess.run(
+        [str(VENV_BIN / "granian"), "--version"], capture_output=True, text=True, check=False
+    )
+    return {
+        "python": sys.version.split()[0],
+        "django": django.get_version(),
+        "granian": granian.stdout.strip(),
+        "wrk": (wrk.stdout or wrk.stderr).splitlines()[0].split(" Copyright")[0],
+    }
+
+
+def _database_description() -> dict:
+    from django.conf import settings
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+            version = f"PostgreSQL {cursor.fetchone()[0]}"
+        else:
+            cursor.execute("SELECT sqlite_version()")
+            version = f"SQLite {cursor.fetchone()[0]} (WAL)"
+    cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    sessions = settings.SESSION_ENGINE.rsplit(".", 1)[-1]
+    return {"vendor": connection.vendor, "version": version, "cache": cache, "sessions": sessions}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
