@@ -36,5 +36,5 @@ def step_conversation(request: HttpRequest, access: StepAccess) -> StepPanel | N
         return_to=request.get_full_path(),
         reply_in_place=not page.is_flat,
     )
-    render_comments(page.items, context["links"])
+    render_comments(page.items, context["links"], flat=page.is_flat)
     return StepPanel("conversation/panel.html", context)

@@ -1,21 +1,28 @@
-"""A comment's HTML, built in Python rather than a template for speed."""
+"""The conversation's HTML, built in Python rather than templates for speed."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
 from stoa.conversation.selectors import ShownComment
 
-# Built here rather than in a template for speed: a step page shows up to a hundred comments
+# Built here rather than in templates for speed: a step page shows up to a hundred comments
 # and replies, and Django's template engine spends about 0.3 ms on each (seventy variables,
-# twenty conditions), a fifth of the page's time; this spends a sixth of that. The issue's bar
-# is that a step with 100,000 comments serves 90% of the throughput of one with 10, so the 25
-# comments of a full page must cost little more than 10. Everything from people goes through
-# format_html's escaping; body_html was sanitised when the comment was written.
+# twenty conditions, an include per thread), and format_html's escaping of every argument
+# half as much again. The issue's bar is that a step with 100,000 comments serves 90% of the
+# throughput of one with 10, so the 25 comments of a full page must cost little more than 10.
+#
+# How this stays safe: the markup is plain strings, and what goes into it is of three kinds.
+# Numbers and fixed words (ids, counts, class names, dates) need no escaping. Text from people
+# (display names, hidden reasons) and from the request (the return URL, the CSRF token, URLs
+# with the course's slug) goes through escape() exactly once: per comment here, or once per
+# page in Links. body_html was sanitised by render_comment_markdown when it was written. The
+# whole is marked safe once, at the end. Never put a value of the second kind in unescaped.
 
 
 @dataclass(frozen=True)
@@ -28,179 +35,225 @@ class Links:
     report_url: str  # with "{}" in place of the comment's id
     reply_in_place: bool  # whether Reply opens a form in the thread (htmx) or its page
 
+    # The same, escaped for HTML once per page rather than once per comment.
+    @cached_property
+    def comments_url_html(self) -> str:
+        return escape(self.comments_url)
+
+    @cached_property
+    def return_to_html(self) -> str:
+        return escape(self.return_to)
+
+    @cached_property
+    def csrf_token_html(self) -> str:
+        return escape(self.csrf_token)
+
+    @cached_property
+    def next_query_html(self) -> str:
+        return escape(urlencode({"next": self.return_to}))
+
+    @cached_property
+    def report_url_html(self) -> tuple[str, str]:
+        """The report URL before and after the comment's id."""
+        before, _, after = self.report_url.partition("{}")
+        return escape(before), escape(after)
+
 
 def _report_url(slug: str) -> str:
     # One reverse() per page rather than one per comment; the id is a stand-in.
     return reverse("moderation:report", args=[slug, 4242]).replace("/4242/", "/{}/")
 
 
-def render_comments(items: list[ShownComment], links: Links, *, focus_first: bool = False) -> None:
-    """Renders each thread's comment and its replies, for templates to show as item.html."""
+def render_comments(
+    items: list[ShownComment], links: Links, *, focus_first: bool = False, flat: bool = False
+) -> None:
+    """Renders each thread's comment and its replies (item.html, reply.html), and the thread
+    as an item of the conversation's list (item.thread_html); flat for the filtered lists,
+    where comments and replies stand alone."""
     for index, item in enumerate(items):
         item.html = comment_html(item, links, focus=focus_first and index == 0)
+        closed = item.comment.is_deleted
         for reply in (*item.replies, *item.later_replies):
-            reply.html = comment_html(reply, links, thread_closed=item.comment.is_deleted)
+            reply.html = comment_html(reply, links, thread_closed=closed)
+        item.thread_html = mark_safe(_thread(item, links, flat=flat))
+
+
+def _plural(count: int) -> str:
+    return f"{count} repl{'y' if count == 1 else 'ies'}"
+
+
+def _thread(item: ShownComment, links: Links, *, flat: bool) -> str:
+    """A comment with its first replies, as one item of the conversation. In the filtered lists
+    comments and replies stand alone, each with a line leading to its thread."""
+    comment, key, url = item.comment, item.key, links.comments_url_html
+    if not flat:
+        return f'<li class="thread" id="thread-{key}">{item.html}{_replies(item, links)}</li>'
+    context = ""
+    if comment.parent_id:
+        context = (
+            f'<p class="thread__context">In reply to <a href="{url}{comment.parent_id}/">'
+            f"{escape(comment.parent.author.display_name)}</a></p>"
+        )
+    count = ""
+    if comment.reply_count:
+        count = (
+            f'<p class="thread__context"><a href="{url}{key}/">'
+            f"{_plural(comment.reply_count)}</a></p>"
+        )
+    return f'<li class="thread thread--flat" id="thread-{key}">{context}{item.html}{count}</li>'
+
+
+def replies_html(item: ShownComment, links: Links) -> SafeString:
+    """A thread's first replies, oldest first, and the place where a reply form opens."""
+    return mark_safe(_replies(item, links))
+
+
+def _replies(item: ShownComment, links: Links) -> str:
+    # On the step page the first few replies show and "Show all" loads the rest in place.
+    key, url, count = item.key, links.comments_url_html, item.comment.reply_count
+    listed = ""
+    if item.replies or item.later_replies:
+        shown = "".join(
+            f'<li class="thread thread--reply" id="thread-{reply.key}">{reply.html}</li>'
+            for reply in item.replies
+        )
+        if item.more_replies:
+            shown += (
+                f'<li class="replies__more"><a href="{url}{key}/" hx-get="{url}{key}/replies/" '
+                f'hx-target="#reply-list-{key}" hx-swap="outerHTML">'
+                f"Show all {count} replies</a></li>"
+            )
+        shown += "".join(
+            f'<li class="thread thread--reply" id="thread-{reply.key}">{reply.html}</li>'
+            for reply in item.later_replies
+        )
+        listed = f'<ol class="reply-list" id="reply-list-{key}">{shown}</ol>'
+    return (
+        f'<div class="replies" id="replies-{key}">'
+        f'<p class="replies__count" id="reply-count-{key}">{_plural(count) if count else ""}</p>'
+        f'{listed}<div class="replies__slot" id="reply-slot-{key}"></div></div>'
+    )
 
 
 def comment_html(
     item: ShownComment, links: Links, *, thread_closed: bool = False, focus: bool = False
 ) -> SafeString:
-    comment = item.comment
+    comment, key = item.comment, item.key
     if comment.is_deleted:
-        return format_html(
-            '<article class="comment comment--deleted" id="comment-{}" aria-label="Deleted '
-            'comment"><p class="comment__deleted">This comment was deleted.</p></article>',
-            item.key,
+        return mark_safe(
+            f'<article class="comment comment--deleted" id="comment-{key}" aria-label="Deleted '
+            'comment"><p class="comment__deleted">This comment was deleted.</p></article>'
         )
-    modifiers = [
-        (item.follows_author, " comment--following"),
-        (bool(comment.team_role), " comment--team"),
-        (comment.is_hidden, " comment--hidden"),
-    ]
-    return format_html(
-        '<article class="comment{}" id="comment-{}" aria-labelledby="comment-{}-author"{}>'
-        '{}{}<div class="comment__body">{}</div><footer class="comment__footer">{}{}</footer>'
-        "</article>",
-        "".join(name for present, name in modifiers if present),
-        item.key,
-        item.key,
-        mark_safe(' tabindex="-1" autofocus') if focus else "",
-        _header(item, links),
-        _note(item),
-        mark_safe(comment.body_html),  # sanitised by render_comment_markdown when written
-        _likes(comment.like_count),
-        _actions(item, links, thread_closed=thread_closed),
+    name = escape(comment.author.display_name)
+    modifiers = (
+        (" comment--following" if item.follows_author else "")
+        + (" comment--team" if comment.team_role else "")
+        + (" comment--hidden" if comment.is_hidden else "")
+    )
+    focused = ' tabindex="-1" autofocus' if focus else ""
+    return mark_safe(
+        f'<article class="comment{modifiers}" id="comment-{key}" '
+        f'aria-labelledby="comment-{key}-author"{focused}>'
+        f"{_header(item, name, links)}{_note(item)}"
+        # sanitised by render_comment_markdown when written
+        f'<div class="comment__body">{comment.body_html}</div>'
+        f'<footer class="comment__footer">{_likes(comment.like_count)}'
+        f"{_actions(item, name, links, thread_closed=thread_closed)}</footer></article>"
     )
 
 
-def _header(item: ShownComment, links: Links) -> SafeString:
-    comment = item.comment
+def _header(item: ShownComment, name: str, links: Links) -> str:
+    comment, key = item.comment, item.key
     level = 4 if comment.parent_id else 3
-    badges = [
-        (item.role_label, "badge--team", item.role_label),
-        (item.follows_author, "badge--following", "Following"),
-        (comment.is_hidden, "badge--hidden", "Hidden"),
-    ]
+    badges = ""
+    if label := item.role_label:
+        badges += f'<span class="badge badge--team">{escape(label)}</span>'
+    if item.follows_author:
+        badges += '<span class="badge badge--following">Following</span>'
+    if comment.is_hidden:
+        badges += '<span class="badge badge--hidden">Hidden</span>'
     created = timezone.localtime(comment.created_at)
-    return format_html(
-        '<header class="comment__header"><h{} class="comment__author" id="comment-{}-author">'
-        "{}</h{}>{}"
-        '<span class="comment__meta"><a class="comment__time" href="{}{}/">'
-        '<time datetime="{}" title="{}">{}</time></a>{}</span></header>',
-        level,
-        item.key,
-        comment.author.display_name,
-        level,
-        format_html_join(
-            "", '<span class="badge {}">{}</span>', ((k, t) for on, k, t in badges if on)
-        ),
-        links.comments_url,
-        item.key,
-        created.isoformat(),
-        f"{created.day} {created:%B %Y, %H:%M}",
-        item.posted_ago,
-        " · edited" if comment.edited_at else "",
+    return (
+        f'<header class="comment__header"><h{level} class="comment__author" '
+        f'id="comment-{key}-author">{name}</h{level}>{badges}'
+        f'<span class="comment__meta"><a class="comment__time" '
+        f'href="{links.comments_url_html}{key}/"><time datetime="{created.isoformat()}" '
+        f'title="{created.day} {created:%B %Y, %H:%M}">{escape(item.posted_ago)}</time></a>'
+        f"{' · edited' if comment.edited_at else ''}</span></header>"
     )
 
 
-def _note(item: ShownComment) -> SafeString | str:
+def _note(item: ShownComment) -> str:
     if item.shows_hidden_reason:
-        return format_html(
+        return (
             '<p class="comment__note">Only you can see this comment: the course team hid it '
-            "from other learners. Their reason: {}</p>",
-            item.comment.hidden_reason,
+            f"from other learners. Their reason: {escape(item.comment.hidden_reason)}</p>"
         )
     if item.comment.is_hidden:
-        return mark_safe('<p class="comment__note">Hidden from learners by the course team.</p>')
+        return '<p class="comment__note">Hidden from learners by the course team.</p>'
     return ""
 
 
-def _likes(count: int) -> SafeString | str:
+def _likes(count: int) -> str:
     if not count:
         return ""
-    return format_html(
-        '<span class="comment__likes">{} like{}</span>', count, "" if count == 1 else "s"
-    )
+    return f'<span class="comment__likes">{count:d} like{"" if count == 1 else "s"}</span>'
 
 
-def _actions(item: ShownComment, links: Links, *, thread_closed: bool) -> SafeString | str:
+def _actions(item: ShownComment, name: str, links: Links, *, thread_closed: bool) -> str:
     """One form for the comment's buttons, each posting to its formaction (htmx follows the
     clicked button's formaction too); links for what opens a form."""
     if not (item.can_respond or item.can_edit or item.can_delete or item.can_report):
         return ""
-    url = f"{links.comments_url}{item.key}/"
-    parts: list[SafeString] = []
+    key = item.key
+    url = f"{links.comments_url_html}{key}/"
+    parts = ""
     if item.can_like:
-        parts.append(_toggle(url, "like", item, item.liked, "Like", " action--like"))
+        parts += _toggle(url, "like", key, item.liked, "Like", " action--like")
     if item.can_respond and not thread_closed:
-        parts.append(_reply_link(item, links))
+        parts += _reply_link(item, links)
     if item.can_respond:
-        parts.append(_toggle(url, "bookmark", item, item.bookmarked, "Bookmark"))
+        parts += _toggle(url, "bookmark", key, item.bookmarked, "Bookmark")
     if item.can_follow:
-        label = format_html(
-            'Follow<span class="visually-hidden"> {}</span>', item.comment.author.display_name
-        )
-        parts.append(_toggle(url, "follow", item, item.follows_author, label))
-    for allowed, action, label in (
+        label = f'Follow<span class="visually-hidden"> {name}</span>'
+        parts += _toggle(url, "follow", key, item.follows_author, label)
+    for allowed, action, text in (
         (item.can_edit, "edit", "Edit"),
         (item.can_delete, "delete", "Delete"),
     ):
         if allowed:
-            target = f"{url}{action}/?{urlencode({'next': links.return_to})}"
-            parts.append(
-                format_html(
-                    '<a class="action" href="{}" hx-get="{}" hx-swap="outerHTML">{}</a>',
-                    target,
-                    target,
-                    label,
-                )
+            target = f"{url}{action}/?{links.next_query_html}"
+            parts += (
+                f'<a class="action" href="{target}" hx-get="{target}" hx-swap="outerHTML">'
+                f"{text}</a>"
             )
     if item.can_report:
-        parts.append(
-            format_html(
-                '<a class="action action--quiet" href="{}">Report</a>',
-                links.report_url.format(item.key),
-            )
-        )
-    return format_html(
-        '<form class="comment__actions" method="post" action="{}like/" hx-post="{}like/" '
-        'hx-target="#comment-{}" hx-swap="outerHTML">'
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
-        '<input type="hidden" name="next" value="{}">{}</form>',
-        url,
-        url,
-        item.key,
-        links.csrf_token,
-        links.return_to,
-        mark_safe("".join(parts)),
+        before, after = links.report_url_html
+        parts += f'<a class="action action--quiet" href="{before}{key}{after}">Report</a>'
+    return (
+        f'<form class="comment__actions" method="post" action="{url}like/" '
+        f'hx-post="{url}like/" hx-target="#comment-{key}" hx-swap="outerHTML">'
+        '<input type="hidden" name="csrfmiddlewaretoken" '
+        f'value="{links.csrf_token_html}">'
+        f'<input type="hidden" name="next" value="{links.return_to_html}">{parts}</form>'
     )
 
 
-def _toggle(
-    url: str, action: str, item: ShownComment, pressed: bool, label: str, extra: str = ""
-) -> SafeString:
-    return format_html(
-        '<button type="submit" class="action{}" id="{}-{}" formaction="{}{}/" '
-        'aria-pressed="{}">{}</button>',
-        extra,
-        action,
-        item.key,
-        url,
-        action,
-        "true" if pressed else "false",
-        label,
+def _toggle(url: str, action: str, key: str, pressed: bool, label: str, extra: str = "") -> str:
+    # label is fixed words, or markup whose text was escaped already.
+    return (
+        f'<button type="submit" class="action{extra}" id="{action}-{key}" '
+        f'formaction="{url}{action}/" aria-pressed="{"true" if pressed else "false"}">'
+        f"{label}</button>"
     )
 
 
-def _reply_link(item: ShownComment, links: Links) -> SafeString:
-    thread_url = f"{links.comments_url}{item.thread_key}/#reply"
+def _reply_link(item: ShownComment, links: Links) -> str:
+    url = links.comments_url_html
+    thread_url = f"{url}{item.thread_key}/#reply"
     if not links.reply_in_place:
-        return format_html('<a class="action" href="{}">Reply</a>', thread_url)
-    return format_html(
-        '<a class="action" href="{}" hx-get="{}{}/reply/" hx-target="#reply-slot-{}" '
-        'hx-swap="innerHTML">Reply</a>',
-        thread_url,
-        links.comments_url,
-        item.key,
-        item.thread_key,
+        return f'<a class="action" href="{thread_url}">Reply</a>'
+    return (
+        f'<a class="action" href="{thread_url}" hx-get="{url}{item.key}/reply/" '
+        f'hx-target="#reply-slot-{item.thread_key}" hx-swap="innerHTML">Reply</a>'
     )

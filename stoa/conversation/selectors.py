@@ -2,8 +2,8 @@
 
 A page of the conversation runs a fixed number of queries whatever the number of comments on
 the step: the page's comments (keyset pagination on an index, never OFFSET or COUNT), the
-first replies of all of them in one query with a window function, then what the viewer did
-to them (likes, bookmarks, follows) in one query each.
+first replies of all of them in one query (a few indexed subqueries per comment), then what
+the viewer did to them (likes, bookmarks, follows) in one query each.
 """
 
 import datetime
@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import F, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.timesince import timesince
 
@@ -112,7 +111,8 @@ class ShownComment:
     replies_cursor: Cursor | None = None  # where the next page of replies starts
     # A reply just posted that is not among the first replies shown: it goes after them.
     later_replies: list["ShownComment"] = field(default_factory=list)
-    html: str = ""  # the comment rendered for this viewer, by views.render_comments
+    html: str = ""  # the comment rendered for this viewer, by rendering.render_comments
+    thread_html: str = ""  # with its replies, as an item of the conversation's list
 
     @property
     def pk(self) -> int:
@@ -275,19 +275,26 @@ def _replies(viewer: Viewer) -> QuerySet[Comment]:
 
 
 def _add_first_replies(items: list[ShownComment], viewer: Viewer) -> None:
-    """The first replies of every listed comment, in one query: each thread's replies are
-    numbered in order and only the first few (and one more, to know there are more) kept."""
+    """The first replies of every listed comment, in one query whatever the number of
+    replies: those whose ids are among each thread's first few (and one more, to know there
+    are more), found by one indexed subquery per place."""
     # Every listed comment, not only those with replies, so the page runs the same queries
     # whatever its comments are like.
     with_replies = {item.pk: item for item in items}
     if not with_replies:
         return
-    numbered = Window(RowNumber(), partition_by=F("parent_id"), order_by=(F("created_at"), F("id")))
+    # Not a window function numbering every reply of the listed threads: on the most liked
+    # page those threads have thousands of replies between them, and this reads at most
+    # REPLIES_SHOWN + 1 of each.
+    first = _replies(viewer).filter(parent_id=OuterRef("pk")).values("pk")
+    threads = Comment.objects.filter(pk__in=with_replies)
+    places = [
+        threads.annotate(reply_id=Subquery(first[n : n + 1])).values("reply_id")
+        for n in range(REPLIES_SHOWN + 1)
+    ]
     replies = (
         _replies(viewer)
-        .filter(parent_id__in=with_replies)
-        .annotate(row=numbered)
-        .filter(row__lte=REPLIES_SHOWN + 1)
+        .filter(pk__in=places[0].union(*places[1:]))
         .order_by("parent_id", "created_at", "id")
     )
     for reply in replies:

@@ -21,7 +21,13 @@ from stoa.accounts.limits import Refusal
 from stoa.conversation import selectors, services
 from stoa.conversation.forms import CommentForm, EditForm
 from stoa.conversation.models import Comment
-from stoa.conversation.rendering import Links, _report_url, comment_html, render_comments
+from stoa.conversation.rendering import (
+    Links,
+    _report_url,
+    comment_html,
+    render_comments,
+    replies_html,
+)
 from stoa.conversation.selectors import Cursor, Filter, Viewer
 from stoa.learning.views import StepAccess, step_access
 
@@ -184,7 +190,7 @@ def comments(request: HttpRequest, slug: str, week: int, position: int) -> HttpR
         cursor=Cursor.parse(request.GET.get("after")),
     )
     context = conversation_context(request, access, page=page, reply_in_place=not page.is_flat)
-    render_comments(page.items, context["links"], focus_first=True)
+    render_comments(page.items, context["links"], focus_first=True, flat=page.is_flat)
     return render(request, "conversation/_items.html", context)
 
 
@@ -377,6 +383,7 @@ def _replied(
     item = selectors.thread_with_reply(comment=thread, reply=posted, viewer=viewer)
     context = conversation_context(request, access, item=item, status_message="Reply posted.")
     render_comments([item], context["links"])
+    context["replies_html"] = replies_html(item, context["links"])
     return render(request, "conversation/_replies_response.html", context)
 
 

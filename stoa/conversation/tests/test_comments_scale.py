@@ -152,12 +152,12 @@ def test_most_liked_pages_in_order_of_likes(course, authors, learner):
     assert [likes[pk] for pk in seen] == sorted((likes[pk] for pk in seen), reverse=True)
 
 
-def test_a_page_of_50_threads_fetches_all_their_replies_in_one_query(
+def test_a_page_of_50_threads_fetches_all_their_first_replies_in_one_query(
     course, authors, learner, django_assert_num_queries
 ):
     fill(course, count=50, authors=authors)
     run, step = course.runs.get(), step_of(course, 1, 2)
-    with django_assert_num_queries(2):  # the comments, then the replies of all of them
+    with django_assert_num_queries(2):  # the comments, then the first replies of all of them
         page = selectors.conversation_page(run=run, step=step, viewer=Viewer(learner), size=50)
     assert len(page.items) == 50
     replied = [item for item in page.items if item.replies]
