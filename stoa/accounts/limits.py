@@ -31,6 +31,9 @@ class Limit:
 SIGN_IN_PER_ADDRESS = Limit("signin-email", limit=5, window_seconds=15 * 60)
 SIGN_IN_PER_IP = Limit("signin-ip", limit=30, window_seconds=15 * 60)
 SIGN_UP_PER_IP = Limit("signup-ip", limit=10, window_seconds=60 * 60)
+# Reset emails go to someone's inbox: few per address, so nobody can flood it.
+PASSWORD_RESET_PER_ADDRESS = Limit("reset-email", limit=3, window_seconds=60 * 60)
+PASSWORD_RESET_PER_IP = Limit("reset-ip", limit=20, window_seconds=60 * 60)
 
 
 @dataclass(frozen=True)
@@ -71,4 +74,16 @@ def check_sign_up(request: HttpRequest) -> Refusal | None:
     by_ip = SIGN_UP_PER_IP.hit(ratelimit.client_ip(request))
     if not by_ip.allowed:
         return _refusal(by_ip, "Too many sign-up attempts from your network.")
+    return None
+
+
+def check_password_reset(request: HttpRequest, *, email: str) -> Refusal | None:
+    """Counts one password-reset request; returns a Refusal when it is over a limit."""
+    by_ip = PASSWORD_RESET_PER_IP.hit(ratelimit.client_ip(request))
+    if not by_ip.allowed:
+        return _refusal(by_ip, "Too many password-reset requests from your network.")
+    if _address_key(email):
+        by_address = PASSWORD_RESET_PER_ADDRESS.hit(_address_key(email))
+        if not by_address.allowed:
+            return _refusal(by_address, "Too many password-reset emails for this address.")
     return None

@@ -1,9 +1,8 @@
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from stoa.accounts import views
-from stoa.accounts.forms import ChangePasswordForm, EmailPasswordResetForm, NewPasswordForm
+from stoa.accounts.forms import ChangePasswordForm, NewPasswordForm
 
 app_name = "accounts"
 
@@ -29,18 +28,7 @@ urlpatterns = [
         ),
         name="password_change_done",
     ),
-    path(
-        "password/reset/",
-        auth_views.PasswordResetView.as_view(
-            form_class=EmailPasswordResetForm,
-            template_name="accounts/password_reset.html",
-            subject_template_name="accounts/email/password_reset_subject.txt",
-            email_template_name="accounts/email/password_reset.txt",
-            extra_email_context={"site_name": settings.SITE_NAME},
-            success_url=reverse_lazy("accounts:password_reset_done"),
-        ),
-        name="password_reset",
-    ),
+    path("password/reset/", views.password_reset, name="password_reset"),
     path(
         "password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),

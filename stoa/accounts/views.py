@@ -3,16 +3,18 @@ from typing import cast
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from stoa.accounts import limits, services
-from stoa.accounts.forms import ProfileForm, SignInForm, SignUpForm
+from stoa.accounts.forms import EmailPasswordResetForm, ProfileForm, SignInForm, SignUpForm
 from stoa.accounts.models import User
 
 
@@ -74,6 +76,28 @@ def signin(request: HttpRequest) -> HttpResponse:
             login(request, form.get_user())
             return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
     return render(request, "accounts/signin.html", {"form": form, "next": next_url})
+
+
+_send_reset_link = auth_views.PasswordResetView.as_view(
+    form_class=EmailPasswordResetForm,
+    template_name="accounts/password_reset.html",
+    subject_template_name="accounts/email/password_reset_subject.txt",
+    email_template_name="accounts/email/password_reset.txt",
+    extra_email_context={"site_name": settings.SITE_NAME},
+    success_url=reverse_lazy("accounts:password_reset_done"),
+)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """Django's reset view, behind a limit per address and per network."""
+    if request.method == "POST":
+        email = request.POST.get("email", "")
+        if refusal := limits.check_password_reset(request, email=email):
+            context = {"form": EmailPasswordResetForm(initial={"email": email})}
+            return _refused(request, "accounts/password_reset.html", context, refusal)
+    return _send_reset_link(request)
 
 
 @require_POST

@@ -79,3 +79,24 @@ def test_password_reset_page_links_back_to_sign_in(client):
 
     assert reverse("accounts:signin").encode() in response.content
     assert 'autocomplete="email"' in response.text
+
+
+def test_password_reset_emails_are_limited_per_address(client, learner, mailoutbox):
+    for _ in range(3):
+        assert client.post(RESET, {"email": "ada@example.org"}).status_code == 302
+    refused = client.post(RESET, {"email": "ada@example.org"})
+
+    assert refused.status_code == 429
+    assert "Too many password-reset emails for this address." in refused.text
+    assert 'value="ada@example.org"' in refused.text
+    assert int(refused["Retry-After"]) > 0
+    assert len(mailoutbox) == 3
+
+
+def test_password_reset_requests_are_limited_per_network(client, mailoutbox):
+    for number in range(20):
+        client.post(RESET, {"email": f"nobody{number}@example.org"})
+    refused = client.post(RESET, {"email": "someone@example.org"})
+
+    assert refused.status_code == 429
+    assert "Too many password-reset requests from your network." in refused.text
