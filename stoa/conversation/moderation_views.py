@@ -161,26 +161,29 @@ def hide(request: HttpRequest, slug: str, comment_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def restore(request: HttpRequest, slug: str, comment_id: int) -> HttpResponse:
-    course = _moderated_course(request, slug)
-    comment = _moderated_comment(course, comment_id)
-    try:
-        moderation.restore_comment(moderator=request.user, comment=comment)
-    except moderation.NothingToDo as exc:
-        messages.info(request, str(exc))
-    else:
-        messages.success(request, f"{comment.author}'s comment is visible again.")
-    return _back_to_queue(request, course)
+    return _decide(
+        request, slug, comment_id, moderation.restore_comment, "{}'s comment is visible again."
+    )
 
 
 @login_required
 @require_POST
 def dismiss(request: HttpRequest, slug: str, comment_id: int) -> HttpResponse:
+    return _decide(
+        request, slug, comment_id, moderation.dismiss_reports, "Reports on {}'s comment dismissed."
+    )
+
+
+def _decide(
+    request: HttpRequest, slug: str, comment_id: int, decision, success: str
+) -> HttpResponse:
+    """A decision that needs no reason: run it, say what happened, back to the queue."""
     course = _moderated_course(request, slug)
     comment = _moderated_comment(course, comment_id)
     try:
-        moderation.dismiss_reports(moderator=request.user, comment=comment)
+        decision(moderator=request.user, comment=comment)
     except moderation.NothingToDo as exc:
         messages.info(request, str(exc))
     else:
-        messages.success(request, f"Reports on {comment.author}'s comment dismissed.")
+        messages.success(request, success.format(comment.author))
     return _back_to_queue(request, course)

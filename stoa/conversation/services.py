@@ -201,15 +201,7 @@ def toggle_like(*, user: User, comment: Comment) -> bool:
 @transaction.atomic
 def toggle_bookmark(*, user: User, comment: Comment) -> bool:
     """Saves the comment to the user's bookmarks, or removes it; returns whether it is saved."""
-    removed, _ = Bookmark.objects.filter(user=user, comment=comment).delete()
-    if removed:
-        return False
-    try:
-        with transaction.atomic():
-            Bookmark.objects.create(user=user, comment=comment, created_at=timezone.now())
-    except IntegrityError:  # saved in another tab at the same moment
-        pass
-    return True
+    return _toggle(Bookmark, user=user, comment=comment)
 
 
 @transaction.atomic
@@ -217,12 +209,18 @@ def toggle_follow(*, follower: User, followed: User) -> bool:
     """Follows someone, or stops; returns whether the follower follows them now."""
     if follower.pk == followed.pk:
         raise ConversationError("You can't follow yourself.")
-    removed, _ = Follow.objects.filter(follower=follower, followed=followed).delete()
+    return _toggle(Follow, follower=follower, followed=followed)
+
+
+def _toggle(model: type[Bookmark] | type[Follow], **fields) -> bool:
+    """Deletes the row with these fields if there is one, else creates it; returns whether
+    it exists now. A create racing another tab's finds the row there already."""
+    removed, _ = model.objects.filter(**fields).delete()
     if removed:
         return False
     try:
         with transaction.atomic():
-            Follow.objects.create(follower=follower, followed=followed, created_at=timezone.now())
-    except IntegrityError:  # followed in another tab at the same moment
+            model.objects.create(**fields, created_at=timezone.now())
+    except IntegrityError:
         pass
     return True
