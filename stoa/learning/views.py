@@ -179,7 +179,7 @@ def _media_urls(step: Step) -> dict[str, str]:
 def complete(request: HttpRequest, slug: str, week: int, position: int) -> HttpResponse:
     access = _learner_access(request, slug, week, position)
     services.complete_step(enrolment=access.enrolment, step=access.step)
-    return _after_completion(request, access)
+    return _after_completion(request, access, completed=True)
 
 
 @login_required
@@ -187,12 +187,11 @@ def complete(request: HttpRequest, slug: str, week: int, position: int) -> HttpR
 def uncomplete(request: HttpRequest, slug: str, week: int, position: int) -> HttpResponse:
     access = _learner_access(request, slug, week, position)
     services.uncomplete_step(enrolment=access.enrolment, step=access.step)
-    return _after_completion(request, access)
+    return _after_completion(request, access, completed=False)
 
 
-def _after_completion(request: HttpRequest, access: StepAccess) -> HttpResponse:
+def _after_completion(request: HttpRequest, access: StepAccess, *, completed: bool) -> HttpResponse:
     if request.htmx:
-        completed = selectors.is_completed(enrolment=access.enrolment, step=access.step)
         context = {
             "access": access,
             "course": access.course,
@@ -228,14 +227,14 @@ def _readable_transcript(request: HttpRequest, slug: str, week: int, position: i
     return access
 
 
-def _enrolment_or_redirect(request: HttpRequest, slug: str) -> tuple[Course, Enrolment | None]:
+def _course_and_enrolment(request: HttpRequest, slug: str) -> tuple[Course, Enrolment | None]:
     course = get_object_or_404(Course, slug=slug)
     return course, selectors.enrolment_for(user=request.user, course=course)
 
 
 @login_required
 def todo(request: HttpRequest, slug: str) -> HttpResponse:
-    course, enrolment = _enrolment_or_redirect(request, slug)
+    course, enrolment = _course_and_enrolment(request, slug)
     if enrolment is None:
         messages.info(request, "Join the course to keep a to-do list.")
         return redirect(course)
@@ -252,7 +251,7 @@ def todo(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def progress(request: HttpRequest, slug: str) -> HttpResponse:
-    course, enrolment = _enrolment_or_redirect(request, slug)
+    course, enrolment = _course_and_enrolment(request, slug)
     if enrolment is None:
         messages.info(request, "Join the course to track your progress.")
         return redirect(course)
