@@ -48,6 +48,13 @@ def empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def tasks_run_inline(settings):
+    """Background tasks run when enqueued, so tests see their effects at once; the tests of
+    the queue itself set TASKS back to the database backend."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Still Argon2, so tests see real hashes, but cheap enough to make accounts freely."""
     settings.PASSWORD_HASHERS = ["stoa.testing.FastArgon2PasswordHasher"]

@@ -6,7 +6,6 @@ STOA_S3_BUCKET moves media to S3-compatible storage, STOA_ENV=production hardens
 """
 
 import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -200,9 +199,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # Background tasks (django.tasks): queued in a database table and run by `stoa db_worker`, on
 # SQLite and PostgreSQL alike. STOA_TASKS_BACKEND=immediate runs each task inline when it is
-# enqueued, for a site without a worker. Under pytest tasks always run inline, so tests see
-# their effects at once; tests of the queue itself override TASKS.
-RUNNING_TESTS = "pytest" in sys.modules
+# enqueued, for a site without a worker (the tests use it too; see conftest.py).
 TASKS_BACKEND = os.environ.get("STOA_TASKS_BACKEND", "database")
 if TASKS_BACKEND not in {"database", "immediate"}:
     raise ImproperlyConfigured("STOA_TASKS_BACKEND must be 'database' or 'immediate'.")
@@ -210,7 +207,7 @@ TASKS = {
     "default": {
         "BACKEND": (
             "django.tasks.backends.immediate.ImmediateBackend"
-            if TASKS_BACKEND == "immediate" or RUNNING_TESTS
+            if TASKS_BACKEND == "immediate"
             else "django_tasks_db.DatabaseBackend"
         )
     }

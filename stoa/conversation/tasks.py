@@ -1,5 +1,5 @@
 """Background tasks (django.tasks). In production they are queued in the database and run by
-`stoa db_worker`; under pytest, and with STOA_TASKS_BACKEND=immediate, they run when enqueued.
+`stoa db_worker`; in tests (conftest.py) and with STOA_TASKS_BACKEND=immediate, they run inline.
 Arguments are JSON: ids, never model instances."""
 
 from django.tasks import task

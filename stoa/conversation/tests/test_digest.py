@@ -1,5 +1,5 @@
 """The opt-in daily digest, and background tasks on the database queue that `stoa db_worker`
-works. Elsewhere tests run tasks inline (the immediate backend, see settings.TASKS); here some
+works. Elsewhere tests run tasks inline (the immediate backend, see conftest.py); here some
 switch to the database backend to prove the queue itself."""
 
 import datetime
