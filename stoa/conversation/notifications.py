@@ -30,12 +30,12 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
-from django.utils.timesince import timesince
 
 from stoa.accounts.models import User
 from stoa.conversation.models import Comment, Follow, ModerationAction, Notification
 from stoa.courses.models import CourseTeamMember
 from stoa.learning.models import Enrolment
+from stoa.lib.dates import ago
 
 logger = logging.getLogger(__name__)
 
@@ -251,14 +251,6 @@ def summary(notification: Notification) -> str:
     if notification.kind == Notification.Kind.FOLLOWED_COMMENT:
         return f"{who}, whom you follow, posted a comment"
     return notification.text or notification.get_kind_display()
-
-
-def ago(moment: datetime.datetime, *, now: datetime.datetime | None = None) -> str:
-    """How long ago, roughly: "just now", "5 minutes ago", "2 days ago"."""
-    now = now or timezone.now()
-    if now - moment < datetime.timedelta(minutes=1):
-        return "just now"
-    return f"{timesince(moment, now, depth=1)} ago"
 
 
 def _with_descriptions(notifications: list[Notification]) -> list[Notification]:

@@ -2,10 +2,10 @@
 
 from dataclasses import dataclass
 from functools import cached_property
+from html import escape
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
@@ -21,7 +21,8 @@ from stoa.conversation.selectors import ShownComment
 # Numbers and fixed words (ids, counts, class names, dates) need no escaping. Text from people
 # (display names, hidden reasons) and from the request (the return URL, the CSRF token, URLs
 # with the course's slug) goes through escape() exactly once: per comment here, or once per
-# page in Links. body_html was sanitised by render_comment_markdown when it was written. The
+# page in Links. escape is the standard library's, as Django's is with the lazy-string check
+# left out. body_html was sanitised by render_comment_markdown when it was written. The
 # whole is marked safe once, at the end. Never put a value of the second kind in unescaped.
 
 

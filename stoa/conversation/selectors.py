@@ -2,29 +2,36 @@
 
 A page of the conversation runs a fixed number of queries whatever the number of comments on
 the step: the page's comments (keyset pagination on an index, never OFFSET or COUNT), the
-first replies of all of them in one query (a few indexed subqueries per comment), then what
-the viewer did to them (likes, bookmarks, follows) in one query each.
+first replies of those that have any in one query (a few indexed subqueries per comment),
+then what the viewer did to them (likes, bookmarks, follows) in one query each.
 """
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
-from django.utils.timesince import timesince
 
 from stoa.accounts.models import User
 from stoa.conversation.models import Bookmark, Comment, Follow, Like
 from stoa.conversation.services import edit_window_open
 from stoa.courses.models import CourseRun, Step, TeamRole
+from stoa.lib.dates import ago
 
 PAGE_SIZE = 25
 REPLIES_SHOWN = 3  # under each comment on the step page; the rest behind "Show all"
 REPLIES_PAGE_SIZE = 50
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 ROLE_LABELS = dict(TeamRole.choices)
+# A listed comment's fields (see _shown): a page loads up to a hundred comments and their
+# authors, and each column more is converted for every one of them.
+SHOWN_FIELDS = (
+    *("run", "step", "parent", "body_html", "team_role", "like_count", "reply_count"),
+    *("created_at", "edited_at", "deleted_at", "hidden_at", "hidden_reason"),
+    "author__display_name",
+)
 
 
 class Filter:
@@ -63,7 +70,13 @@ class Viewer:
     is_team: bool = False
     is_enrolled: bool = False
 
-    @property
+    # Cached: a page asks these of every comment, and request.user is a lazy object whose
+    # every attribute costs a wrapper call.
+    @cached_property
+    def user_id(self) -> int | None:
+        return self.user.pk
+
+    @cached_property
     def takes_part(self) -> bool:
         return self.user.is_authenticated and (self.is_team or self.is_enrolled)
 
@@ -99,7 +112,8 @@ class Cursor:
 
 @dataclass
 class ShownComment:
-    """A comment as one viewer sees it, with what they may do to it."""
+    """A comment as one viewer sees it, with what they may do to it. Rendering asks the
+    same few questions of it many times, so their answers are kept."""
 
     comment: Comment
     viewer: Viewer
@@ -118,20 +132,20 @@ class ShownComment:
     def pk(self) -> int:
         return self.comment.pk
 
-    @property
+    @cached_property
     def key(self) -> str:
         """The id as text, for templates: a number would be localized at every use, and a page
         uses each comment's id a dozen times."""
         return str(self.comment.pk)
 
-    @property
+    @cached_property
     def thread_key(self) -> str:
         """The id of the thread this comment is in: its parent's, or its own."""
         return str(self.comment.parent_id or self.comment.pk)
 
-    @property
+    @cached_property
     def is_mine(self) -> bool:
-        return self.comment.author_id == self.viewer.user.pk
+        return self.comment.author_id == self.viewer.user_id
 
     @property
     def role_label(self) -> str:
@@ -139,16 +153,14 @@ class ShownComment:
 
     @property
     def posted_ago(self) -> str:
-        if timezone.now() - self.comment.created_at < datetime.timedelta(minutes=1):
-            return "just now"
-        return f"{timesince(self.comment.created_at, depth=1)} ago"
+        return ago(self.comment.created_at)
 
-    @property
+    @cached_property
     def is_live(self) -> bool:
         """Neither deleted nor hidden: something people may respond to."""
         return not (self.comment.is_deleted or self.comment.is_hidden)
 
-    @property
+    @cached_property
     def can_respond(self) -> bool:
         return self.viewer.takes_part and self.is_live
 
@@ -218,7 +230,7 @@ def _filtered(comments: QuerySet[Comment], chosen: str, viewer: Viewer) -> Query
         if chosen == Filter.LIKED:
             comments = comments.filter(deleted_at__isnull=True)
         return comments
-    comments = comments.filter(deleted_at__isnull=True).select_related("parent__author")
+    comments = comments.filter(deleted_at__isnull=True)
     if chosen == Filter.EDUCATORS:
         # "Greater than empty" rather than "not empty", so the team index is a range scan.
         return comments.filter(team_role__gt="")
@@ -243,7 +255,7 @@ def conversation_page(
     """One page of a step's conversation in one run: threads newest first (or most liked),
     or, for the other filters, the matching comments and replies newest first."""
     comments = Comment.objects.filter(run=run, step=step).filter(_listed(viewer))
-    comments = _filtered(comments, chosen, viewer).select_related("author")
+    comments = _shown(_filtered(comments, chosen, viewer), with_parent=chosen in Filter.FLAT)
     if chosen == Filter.LIKED:
         comments = comments.order_by("-like_count", "-id")
         if cursor:
@@ -266,21 +278,29 @@ def conversation_page(
     return ConversationPage(items=items, filter=chosen, next_cursor=next_cursor)
 
 
+def _shown(comments: QuerySet[Comment], *, with_parent: bool = False) -> QuerySet[Comment]:
+    """What showing comments reads, with their authors: not their Markdown source or
+    submission token, and of each author only the name. With the parent's author's name,
+    for comments shown away from their thread."""
+    if with_parent:
+        return comments.select_related("author", "parent__author").only(
+            *SHOWN_FIELDS, "parent__author__display_name"
+        )
+    return comments.select_related("author").only(*SHOWN_FIELDS)
+
+
 def _replies(viewer: Viewer) -> QuerySet[Comment]:
-    return (
-        Comment.objects.filter(visible_to(viewer), deleted_at__isnull=True)
-        .select_related("author")
-        .order_by("created_at", "id")
-    )
+    replies = Comment.objects.filter(visible_to(viewer), deleted_at__isnull=True)
+    return _shown(replies).order_by("created_at", "id")
 
 
 def _add_first_replies(items: list[ShownComment], viewer: Viewer) -> None:
-    """The first replies of every listed comment, in one query whatever the number of
-    replies: those whose ids are among each thread's first few (and one more, to know there
-    are more), found by one indexed subquery per place."""
-    # Every listed comment, not only those with replies, so the page runs the same queries
-    # whatever its comments are like.
-    with_replies = {item.pk: item for item in items}
+    """The first replies of the listed comments that have any, in one query whatever the
+    number of replies: those whose ids are among each thread's first few (and one more, to
+    know there are more), found by one indexed subquery per place."""
+    # Only threads with replies: each id costs the ORM some work in every place's subquery.
+    # reply_count may count a reply the viewer cannot see, never the other way round.
+    with_replies = {item.pk: item for item in items if item.comment.reply_count}
     if not with_replies:
         return
     # Not a window function numbering every reply of the listed threads: on the most liked

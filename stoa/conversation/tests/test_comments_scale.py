@@ -30,7 +30,8 @@ REPLIES_EACH = 4
 def fill(
     course: Course, *, count: int, authors: list[tuple[User, str]], same_time: bool = False
 ) -> None:
-    """`count` comments on step 1.2, by the authors in turn, the newest few with replies. With
+    """`count` comments on step 1.2, by the authors in turn, the newest few with replies (and
+    the most likes). With
     same_time, every comment has the same created_at. Rows go in with one executemany, which
     takes seconds for 100,000 where bulk_create's many statements take half a minute."""
     run, step = course.runs.get(), step_of(course, 1, 2)
@@ -56,7 +57,10 @@ def fill(
     replies = [(*row(n, -n - 1, parent.pk), 0, 0) for parent in newest for n in range(REPLIES_EACH)]
     with connection.cursor() as cursor:
         cursor.executemany(insert, replies)
-    Comment.objects.filter(pk__in=[c.pk for c in newest]).update(reply_count=REPLIES_EACH)
+    # Liked most too, so that the most liked page has threads with replies as well.
+    Comment.objects.filter(pk__in=[c.pk for c in newest]).update(
+        reply_count=REPLIES_EACH, like_count=7
+    )
 
 
 @pytest.fixture
@@ -98,7 +102,8 @@ def test_the_step_page_runs_the_same_queries_with_10_and_100000_comments(
     client.get(step_url)  # the first visit creates the visit; later ones update it
     # The step page's own: step, session, user, enrolment, team, the visit (savepoint, two
     # updates, release), neighbours (2), completion, the header's unread count. Then the
-    # conversation's: comments, their first replies, my likes, bookmarks and follows.
+    # conversation's: comments, the first replies of those that have any, my likes, bookmarks
+    # and follows.
     content = assert_queries(client, django_assert_num_queries, step_url, 13 + 5)
     assert content.count('class="thread"') == min(count, selectors.PAGE_SIZE)
     assert ("Show more comments" in content) is (count > selectors.PAGE_SIZE)
@@ -111,6 +116,11 @@ def test_the_step_page_runs_the_same_queries_with_10_and_100000_comments(
     assert_queries(client, django_assert_num_queries, more, 5 + 5, headers=HTMX)
     # The most liked, and a visitor: no session, no viewer state.
     assert_queries(client, django_assert_num_queries, step_url + "?filter=liked", 13 + 5)
+    # A flat list of comments and replies, each reply naming whom it answers: no query for
+    # threads' replies, none per reply for its parent's author.
+    educators = step_url + "?filter=educators"
+    content = assert_queries(client, django_assert_num_queries, educators, 13 + 4)
+    assert "In reply to" in content
     client.logout()
     assert_queries(client, django_assert_num_queries, step_url, 4 + 2)
 
@@ -164,6 +174,20 @@ def test_a_page_of_50_threads_fetches_all_their_first_replies_in_one_query(
     assert len(replied) == REPLIED
     assert all(len(item.replies) == selectors.REPLIES_SHOWN for item in replied)
     assert all(item.more_replies for item in replied)
+
+
+def test_a_page_of_threads_without_replies_does_not_ask_for_replies(
+    course, authors, learner, django_assert_num_queries
+):
+    fill(course, count=50, authors=authors)
+    run, step = course.runs.get(), step_of(course, 1, 2)
+    cursor = Cursor.of_time(Comment.objects.filter(parent=None).order_by("-created_at")[10])
+    with django_assert_num_queries(1):  # the comments, none of them with replies
+        page = selectors.conversation_page(
+            run=run, step=step, viewer=Viewer(learner), cursor=cursor
+        )
+    assert len(page.items) == selectors.PAGE_SIZE
+    assert not any(item.replies or item.more_replies for item in page.items)
 
 
 def test_a_bad_cursor_starts_from_the_beginning(client, course, authors):
