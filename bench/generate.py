@@ -7,8 +7,10 @@ are edited, hidden by a moderator (with the log entry) or written by the course 
 
 Two later cohorts of the same course have small conversations on the hot step: 10 comments
 (two of them replies), so that the very same page can be compared with 100,000 comments and
-with 10, and 30 comments, one more than a full page, so that the cost of 100,000 comments
-can be told apart from the cost of showing 25 comments rather than 10.
+with 10, and 30 comments (four of them replies), one thread more than a full page, so that the
+cost of 100,000 comments can be told apart from the cost of showing 25 comments rather
+than 10. Replies go mostly to recent threads, so the big run's newest page has threads with
+replies as the small conversations do.
 
 Everything is deterministic (one seeded random generator), ids are given explicitly so that
 replies can name their parents without reading them back, and rows go in with bulk_create in
@@ -262,7 +264,10 @@ def generate(scale: Scale = FULL) -> Dataset:
             if step_popular and rng.random() < 0.25:
                 target = step_popular[-rng.randint(1, min(20, len(step_popular)))]
             else:
-                target = step_tops[-rng.randint(1, min(200, len(step_tops)))]
+                # Mostly to recent threads, as people answer what they have just read: the
+                # newest page of a busy step has threads with replies, as a small one does.
+                back = min(1 + int(rng.expovariate(1 / 15)), 200, len(step_tops))
+                target = step_tops[-back]
             parent[i] = target + 1
             replies[target] += 1
         else:
@@ -316,39 +321,31 @@ def generate(scale: Scale = FULL) -> Dataset:
             Comment.objects.bulk_create(batch)
         if (start // BATCH) % 20 == 19:
             print(f"    {start + len(batch):,} comments", flush=True)
-    # The small cohorts' conversations on the same step: 10 comments, two of them replies
-    # (and liked a little, like the big run's); and 30 top-level comments, like the newest
-    # comments of the big run, which have no replies yet.
-    small = []
-    later_learners = range(later_first_user, full_page_first_user)
-    for n in range(10):
-        small.append(
-            Comment(
-                id=first_comment + total + n,
-                run_id=later_run.pk,
+
+    # The small cohorts' conversations on the same step, with some replies as on the big
+    # run's newest page: 10 comments, two of them replies; and 30, four of them replies, so
+    # that 26 threads fill a page of 25.
+    def cohort(run, learners: range, count: int, replies_at: tuple[int, ...], first_id: int):
+        for n in range(count):
+            yield Comment(
+                id=first_id + n,
+                run_id=run.pk,
                 step_id=hot.pk,
-                author_id=later_learners[n % len(later_learners)],
-                parent_id=first_comment + total + n - 3 if n in (4, 8) else None,
+                author_id=learners[n % len(learners)],
+                parent_id=first_id + n - 3 if n in replies_at else None,
                 body=bodies[n][0],
                 body_html=bodies[n][1],
                 created_at=now - datetime.timedelta(minutes=60 - n),
-                reply_count=1 if n in (1, 5) else 0,
+                reply_count=1 if n + 3 in replies_at else 0,
                 like_count=0,
             )
-        )
+
+    later_learners = range(later_first_user, full_page_first_user)
     full_page_learners = range(full_page_first_user, first_user + user_count)
-    for n in range(30):
-        small.append(
-            Comment(
-                id=first_comment + total + 10 + n,
-                run_id=full_page_run.pk,
-                step_id=hot.pk,
-                author_id=full_page_learners[n % len(full_page_learners)],
-                body=bodies[n][0],
-                body_html=bodies[n][1],
-                created_at=now - datetime.timedelta(minutes=60 - n),
-            )
-        )
+    small = [
+        *cohort(later_run, later_learners, 10, (4, 8), first_comment + total),
+        *cohort(full_page_run, full_page_learners, 30, (7, 14, 21, 28), first_comment + total + 10),
+    ]
     Comment.objects.bulk_create(small)
     clock.lap("comments", total)
 
