@@ -42,6 +42,7 @@ class Comment(models.Model):
     hidden_at = models.DateTimeField(null=True, blank=True)
     hidden_reason = models.CharField(max_length=500, blank=True)
     like_count = models.PositiveIntegerField(default=0)
+    # The replies learners see: neither deleted nor hidden (see services.count_reply).
     reply_count = models.PositiveIntegerField(default=0)
     # A random token from the form that posted it: a double submit finds the first comment.
     submission_token = models.CharField(max_length=64, blank=True)

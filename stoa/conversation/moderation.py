@@ -17,6 +17,7 @@ from django.utils import timezone
 from stoa.accounts.models import User
 from stoa.conversation.models import Comment, ModerationAction, Report
 from stoa.conversation.notifications import notify_moderation
+from stoa.conversation.services import count_reply, locked
 from stoa.courses.models import Course
 from stoa.learning.models import Enrolment
 from stoa.learning.selectors import is_course_team
@@ -99,11 +100,12 @@ def hide_comment(*, moderator: User, comment: Comment, reason: str) -> Moderatio
     reason = _clean_reason(reason)
     _require_moderator(moderator=moderator, comment=comment)
     now = timezone.now()
-    hidden = Comment.objects.filter(pk=comment.pk, hidden_at__isnull=True).update(
-        hidden_at=now, hidden_reason=reason
-    )
-    if not hidden:
+    current = locked(comment)
+    if current.is_hidden:
         raise NothingToDo("This comment is already hidden.")
+    Comment.objects.filter(pk=comment.pk).update(hidden_at=now, hidden_reason=reason)
+    if not current.is_deleted:
+        count_reply(current, -1)
     comment.hidden_at, comment.hidden_reason = now, reason
     _resolve_reports(comment=comment, now=now)
     return _decide(
@@ -120,11 +122,12 @@ def restore_comment(*, moderator: User, comment: Comment) -> ModerationAction:
     """Shows a hidden comment again. The log keeps why it was hidden."""
     _require_moderator(moderator=moderator, comment=comment)
     now = timezone.now()
-    restored = Comment.objects.filter(pk=comment.pk, hidden_at__isnull=False).update(
-        hidden_at=None, hidden_reason=""
-    )
-    if not restored:
+    current = locked(comment)
+    if not current.is_hidden:
         raise NothingToDo("This comment is not hidden.")
+    Comment.objects.filter(pk=comment.pk).update(hidden_at=None, hidden_reason="")
+    if not current.is_deleted:
+        count_reply(current, +1)
     comment.hidden_at, comment.hidden_reason = None, ""
     return _decide(
         moderator=moderator,

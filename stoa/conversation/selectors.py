@@ -299,8 +299,8 @@ def _add_first_replies(items: list[ShownComment], viewer: Viewer) -> None:
     number of replies: those whose ids are among each thread's first few (and one more, to
     know there are more), found by one indexed subquery per place."""
     # Only threads with replies: each id costs the ORM some work in every place's subquery.
-    # reply_count may count a reply the viewer cannot see, never the other way round.
-    with_replies = {item.pk: item for item in items if item.comment.reply_count}
+    # reply_count leaves out hidden replies, which the course team sees, so theirs are all.
+    with_replies = {item.pk: item for item in items if item.comment.reply_count or viewer.is_team}
     if not with_replies:
         return
     # Not a window function numbering every reply of the listed threads: on the most liked

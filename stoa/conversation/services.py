@@ -118,7 +118,7 @@ def post_comment(
             raise
         return earlier
     if parent is not None:
-        Comment.objects.filter(pk=parent.pk).update(reply_count=F("reply_count") + 1)
+        count_reply(comment, +1)
         _notify_reply(reply=comment, thread=parent, replied_to=replied_to)
     notify_followers(comment=comment)  # queued to run once this transaction commits
     return comment
@@ -166,16 +166,36 @@ def delete_comment(*, comment: Comment, user: User) -> None:
 
     The row stays, emptied and marked deleted: a comment with replies shows as "This comment
     was deleted" so its thread stays readable, and one without is no longer listed. Keeping the
-    row keeps its reports and moderation log. A reply's deletion lowers its parent's count.
+    row keeps its reports and moderation log. A reply's deletion lowers its parent's count
+    (unless a moderator's hiding did already).
     """
     if comment.author_id != user.pk:
         raise NotAuthor("You can only delete your own comments.")
-    updated = Comment.objects.filter(pk=comment.pk, deleted_at__isnull=True).update(
-        deleted_at=timezone.now(), body="", body_html="", edited_at=None
-    )
-    if updated and comment.parent_id is not None:
-        Comment.objects.filter(pk=comment.parent_id).update(reply_count=F("reply_count") - 1)
+    current = locked(comment)
+    if not current.is_deleted:
+        Comment.objects.filter(pk=comment.pk).update(
+            deleted_at=timezone.now(), body="", body_html="", edited_at=None
+        )
+        if not current.is_hidden:
+            count_reply(current, -1)
     comment.refresh_from_db()
+
+
+def locked(comment: Comment) -> Comment:
+    """The comment's state as it is now, locked for the rest of the transaction where the
+    database can (on SQLite, write transactions take turns anyway): for changes that depend on
+    it, such as whether a reply still counts in its thread."""
+    return (
+        Comment.objects.select_for_update()
+        .only("parent_id", "deleted_at", "hidden_at")
+        .get(pk=comment.pk)
+    )
+
+
+def count_reply(reply: Comment, change: int) -> None:
+    """Counts a reply in or out of its thread's reply_count, in the caller's transaction."""
+    if reply.parent_id is not None:
+        Comment.objects.filter(pk=reply.parent_id).update(reply_count=F("reply_count") + change)
 
 
 @transaction.atomic

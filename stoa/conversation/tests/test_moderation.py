@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from stoa.accounts.models import User
 from stoa.conversation import moderation
+from stoa.conversation import services as conversation
 from stoa.conversation.models import Comment, ModerationAction, Notification, Report
 from stoa.courses.models import Course, CourseTeamMember, TeamRole
 from stoa.learning import services as learning
@@ -473,6 +474,41 @@ def test_educator_restores_a_hidden_comment_and_the_log_keeps_both(
     assert len(texts) == 2 and any("restored" in text for text in texts)
 
 
+def test_a_thread_counts_the_replies_learners_see(client, course, comment, reporter, educator):
+    """Hiding a reply takes it out of its thread's count and restoring puts it back; deleting
+    a hidden reply leaves the count alone, as does hiding a deleted one."""
+
+    def reply(text: str) -> Comment:
+        return conversation.post_comment(
+            author=reporter, step=comment.step, run=comment.run, text=text, parent=comment
+        )
+
+    def count() -> int:
+        comment.refresh_from_db()
+        return comment.reply_count
+
+    first, second = reply("First answer."), reply("Second answer.")
+    assert count() == 2
+    moderation.hide_comment(moderator=educator, comment=first, reason="Off topic.")
+    assert count() == 1
+    reader = make_user("reader@example.org")
+    learning.enrol(user=reader, course=course)
+    client.force_login(reader)
+    content = client.get(step_of(course, 1, 2).get_absolute_url()).content.decode()
+    assert "1 reply<" in content and "First answer." not in content
+
+    moderation.restore_comment(moderator=educator, comment=first)
+    assert count() == 2
+    moderation.hide_comment(moderator=educator, comment=first, reason="Off topic.")
+    conversation.delete_comment(comment=first, user=reporter)
+    assert count() == 1
+    conversation.delete_comment(comment=second, user=reporter)
+    assert count() == 0
+    moderation.hide_comment(moderator=educator, comment=second, reason="Still off topic.")
+    moderation.restore_comment(moderator=educator, comment=second)
+    assert count() == 0
+
+
 def test_restoring_a_visible_comment_does_nothing(client, reported, educator):
     client.force_login(educator)
     response = client.post(action_url("restore", reported), follow=True)
@@ -553,3 +589,29 @@ def test_admin_lists_every_conversation_model_and_cannot_edit_the_log(
     assert ModerationAction.objects.exists()
     filtered = client.get(reverse("admin:conversation_comment_changelist") + "?hidden=yes")
     assert filtered.status_code == 200
+
+
+def test_the_migration_recounts_threads_with_hidden_replies(course, comment, reporter):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module(
+        "stoa.conversation.migrations.0002_reply_count_leaves_out_hidden_replies"
+    )
+    replies = [
+        conversation.post_comment(
+            author=reporter, step=comment.step, run=comment.run, text=text, parent=comment
+        )
+        for text in ("Shown.", "Hidden.", "Deleted.")
+    ]
+    conversation.delete_comment(comment=replies[2], user=reporter)
+    # As hiding used to leave it: hidden, and still counted.
+    Comment.objects.filter(pk=replies[1].pk).update(hidden_at=timezone.now())
+    other = make_comment(reporter, course, text="A thread without hidden replies.")
+    Comment.objects.filter(pk=other.pk).update(reply_count=5)
+
+    migration.recount(apps, None)
+    comment.refresh_from_db()
+    other.refresh_from_db()
+    assert (comment.reply_count, other.reply_count) == (1, 5)
