@@ -26,6 +26,7 @@ import random
 import sys
 import time
 from array import array
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -410,6 +411,12 @@ def generate(scale: Scale = FULL) -> Dataset:
     with transaction.atomic():
         Follow.objects.bulk_create(follows, batch_size=BATCH)
         Bookmark.objects.bulk_create(bookmarks, batch_size=BATCH)
+        # Each comment's bookmark_count, one update per distinct count.
+        saved_by_count: dict[int, list[int]] = {}
+        for comment_id, count in Counter(b.comment_id for b in bookmarks).items():
+            saved_by_count.setdefault(count, []).append(comment_id)
+        for count, comment_ids in saved_by_count.items():
+            Comment.objects.filter(pk__in=comment_ids).update(bookmark_count=count)
         Notification.objects.bulk_create(notifications, batch_size=BATCH)
     clock.lap("follows, bookmarks, notifications")
 

@@ -129,6 +129,7 @@ class CommentAdmin(ReadOnlyAdmin):
         "hidden_reason",
         "like_count",
         "reply_count",
+        "bookmark_count",
     ]
     fields = readonly_fields
     inlines = [ReportInline, ModerationActionInline]

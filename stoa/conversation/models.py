@@ -44,6 +44,8 @@ class Comment(models.Model):
     like_count = models.PositiveIntegerField(default=0)
     # The replies learners see: neither deleted nor hidden (see services.count_reply).
     reply_count = models.PositiveIntegerField(default=0)
+    # How many people saved it to their bookmarks.
+    bookmark_count = models.PositiveIntegerField(default=0)
     # A random token from the form that posted it: a double submit finds the first comment.
     submission_token = models.CharField(max_length=64, blank=True)
 

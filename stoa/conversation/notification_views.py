@@ -1,4 +1,5 @@
-"""The activity page, opening a notification, and people's public profiles with following."""
+"""The activity page, opening a notification, one's bookmarks, and people's public profiles
+with following."""
 
 from typing import cast
 
@@ -7,11 +8,12 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from stoa.accounts.models import User
-from stoa.conversation import notifications, services
+from stoa.conversation import notifications, selectors, services
 from stoa.conversation.models import Notification
 
 
@@ -48,6 +50,28 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
     if marked:
         messages.success(request, "All your notifications are marked as read.")
     return redirect("notifications:activity")
+
+
+@login_required
+@never_cache
+def bookmarks(request: HttpRequest) -> HttpResponse:
+    """The comments one saved, in every course, the last saved first."""
+    cursor = selectors.Cursor.parse(request.GET.get("after"))
+    saved, next_cursor = selectors.saved_comments(user=cast(User, request.user), cursor=cursor)
+    context = {"saved": saved, "next_cursor": next_cursor, "cursor": cursor}
+    return render(request, "conversation/bookmarks.html", context)
+
+
+@login_required
+@require_POST
+def remove_bookmark(request: HttpRequest, comment_id: int) -> HttpResponse:
+    """Takes a comment off one's bookmarks and returns to the same page of them."""
+    if services.remove_bookmark(user=cast(User, request.user), comment_id=comment_id):
+        messages.success(request, "Removed from your bookmarks.")
+    url = reverse("notifications:bookmarks")
+    if cursor := selectors.Cursor.parse(request.POST.get("after")):
+        url += f"?after={cursor}"
+    return redirect(url)
 
 
 def _person(user_id: int) -> User:

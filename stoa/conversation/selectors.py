@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
 
 from stoa.accounts.models import User
 from stoa.conversation.models import Bookmark, Comment, Follow, Like
@@ -101,9 +102,9 @@ class Cursor:
         return cls(int(key), int(pk))
 
     @classmethod
-    def of_time(cls, comment: Comment) -> "Cursor":
-        delta = comment.created_at - EPOCH
-        return cls(delta // datetime.timedelta(microseconds=1), comment.pk)
+    def of_time(cls, row: "Comment | Bookmark") -> "Cursor":
+        delta = row.created_at - EPOCH
+        return cls(delta // datetime.timedelta(microseconds=1), row.pk)
 
     @property
     def time(self) -> datetime.datetime:
@@ -413,3 +414,49 @@ def thread_with_reply(*, comment: Comment, reply: Comment, viewer: Viewer) -> Sh
         item.later_replies = [ShownComment(reply, viewer)]
     add_viewer_state([item], viewer)
     return item
+
+
+@dataclass
+class SavedComment:
+    """One of a person's bookmarks, as their bookmarks page shows it."""
+
+    bookmark: Bookmark  # with its comment, the comment's author and step, week and course
+    viewer_id: int
+
+    @property
+    def comment(self) -> Comment:
+        return self.bookmark.comment
+
+    @property
+    def is_readable(self) -> bool:
+        """Deleted comments are gone; hidden ones are, except for their authors."""
+        comment = self.comment
+        return not comment.is_deleted and (
+            not comment.is_hidden or comment.author_id == self.viewer_id
+        )
+
+    @property
+    def url(self) -> str:
+        """The comment's own page (a reply's is its thread's, at the reply)."""
+        step = self.comment.step
+        place = [step.week.course.slug, step.week.number, step.position, self.comment.pk]
+        return reverse("conversation:comment", args=place)
+
+    @property
+    def saved_ago(self) -> str:
+        return ago(self.bookmark.created_at)
+
+
+def saved_comments(
+    *, user: User, cursor: Cursor | None = None, size: int = PAGE_SIZE
+) -> tuple[list[SavedComment], Cursor | None]:
+    """A page of the person's bookmarks in every course, the last saved first: one query on
+    their bookmarks' index whatever the page."""
+    saved = Bookmark.objects.filter(user=user).select_related(
+        "comment__author", "comment__step__week__course"
+    )
+    if cursor:
+        saved = saved.filter(_after_descending("created_at", cursor.time, cursor.id))
+    rows = list(saved.order_by("-created_at", "-id")[: size + 1])
+    next_cursor = Cursor.of_time(rows[size - 1]) if len(rows) > size else None
+    return [SavedComment(row, user.pk) for row in rows[:size]], next_cursor

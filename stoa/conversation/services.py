@@ -203,25 +203,34 @@ def toggle_like(*, user: User, comment: Comment) -> bool:
     """Likes the comment, or takes the like back; returns whether it is liked now."""
     if comment.author_id == user.pk:
         raise ConversationError("You can't like your own comment.")
-    removed, _ = Like.objects.filter(user=user, comment=comment).delete()
-    if removed:
-        Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") - 1)
-        return False
-    try:
-        with transaction.atomic():
-            Like.objects.create(user=user, comment=comment, created_at=timezone.now())
-    except IntegrityError:  # liked in another tab at the same moment
-        return True
-    Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") + 1)
-    # notify() tells the author of the first like by each person only.
-    notify(recipient=comment.author, kind=Notification.Kind.LIKE, actor=user, comment=comment)
-    return True
+    change = _toggle(Like, user=user, comment=comment)
+    if change:
+        Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") + change)
+    if change > 0:
+        # notify() tells the author of the first like by each person only.
+        notify(recipient=comment.author, kind=Notification.Kind.LIKE, actor=user, comment=comment)
+    return change >= 0
 
 
 @transaction.atomic
 def toggle_bookmark(*, user: User, comment: Comment) -> bool:
     """Saves the comment to the user's bookmarks, or removes it; returns whether it is saved."""
-    return _toggle(Bookmark, user=user, comment=comment)
+    change = _toggle(Bookmark, user=user, comment=comment)
+    _count_bookmarks(comment.pk, change)
+    return change >= 0
+
+
+@transaction.atomic
+def remove_bookmark(*, user: User, comment_id: int) -> bool:
+    """Takes a comment off the user's bookmarks; whether it was there. Twice is once."""
+    removed, _ = Bookmark.objects.filter(user=user, comment_id=comment_id).delete()
+    _count_bookmarks(comment_id, -removed)
+    return bool(removed)
+
+
+def _count_bookmarks(comment_id: int, change: int) -> None:
+    if change:
+        Comment.objects.filter(pk=comment_id).update(bookmark_count=F("bookmark_count") + change)
 
 
 @transaction.atomic
@@ -229,18 +238,19 @@ def toggle_follow(*, follower: User, followed: User) -> bool:
     """Follows someone, or stops; returns whether the follower follows them now."""
     if follower.pk == followed.pk:
         raise ConversationError("You can't follow yourself.")
-    return _toggle(Follow, follower=follower, followed=followed)
+    return _toggle(Follow, follower=follower, followed=followed) >= 0
 
 
-def _toggle(model: type[Bookmark] | type[Follow], **fields) -> bool:
-    """Deletes the row with these fields if there is one, else creates it; returns whether
-    it exists now. A create racing another tab's finds the row there already."""
+def _toggle(model: type[Like] | type[Bookmark] | type[Follow], **fields) -> int:
+    """Deletes the row with these fields if there is one, else creates it: -1 when it
+    deleted it, +1 when it created it, 0 when another tab created it at the same moment (the
+    row is there, and counted by that tab's request), for the caller's counter."""
     removed, _ = model.objects.filter(**fields).delete()
     if removed:
-        return False
+        return -1
     try:
         with transaction.atomic():
             model.objects.create(**fields, created_at=timezone.now())
     except IntegrityError:
-        pass
-    return True
+        return 0
+    return +1

@@ -503,11 +503,15 @@ def test_bookmarks_toggle_and_the_bookmarks_filter_lists_them(
     make_comment(other_learner, course, "Not saved")
     client.post(url("bookmark", course, saved.pk))
     assert Bookmark.objects.get().comment == saved
+    saved.refresh_from_db()
+    assert saved.bookmark_count == 1
     listed = conversation_of(page(client, course, "?filter=bookmarks"))
     assert "Worth keeping" in listed and "Not saved" not in listed
     assert 'aria-pressed="true">Bookmark</button>' in listed
     client.post(url("bookmark", course, saved.pk))
     assert not Bookmark.objects.exists()
+    saved.refresh_from_db()
+    assert saved.bookmark_count == 0
     assert "You have no bookmarked comments" in page(client, course, "?filter=bookmarks")
 
 

@@ -49,7 +49,8 @@ def fill(
     columns = "run_id, step_id, author_id, parent_id, body, body_html, team_role, created_at"
     insert = (
         f"INSERT INTO {table} ({columns}, hidden_reason, like_count, reply_count, "
-        "submission_token) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, '', %s, %s, '')"
+        "bookmark_count, submission_token) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, '', %s, %s, "
+        "0, '')"
     )
     with connection.cursor() as cursor:
         cursor.executemany(insert, [(*row(n, count - n), n % 7, 0) for n in range(count)])

@@ -88,3 +88,28 @@ def test_a_learner_opts_into_the_digest_and_keeps_comments_private(
     assert (learner.daily_digest, learner.show_comments_on_profile) == (True, False)
     page.get_by_role("link", name="See your public profile").click()
     expect(page.get_by_text("Your comments are private: only you see this list.")).to_be_visible()
+
+
+def test_a_learner_bookmarks_a_comment_finds_it_on_their_bookmarks_page_and_removes_it(
+    live_server, page: Page, check_page, course, learner, other_learner
+):
+    learning.enrol(user=learner, course=course)
+    learning.enrol(user=other_learner, course=course)
+    comment(other_learner, course, "Always ask **what the baseline** was.")
+
+    sign_in(page, live_server, learner)
+    page.goto(f"{live_server.url}{step_of(course, 1, 2).get_absolute_url()}")
+    page.get_by_role("button", name="Bookmark").click()
+    expect(page.get_by_role("button", name="Bookmark")).to_have_attribute("aria-pressed", "true")
+
+    page.get_by_role("navigation", name="Site").get_by_role("link", name="Bookmarks").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bookmarks")
+    expect(page.get_by_text("Always ask what the baseline was.")).to_be_visible()
+    check_page(page, "bookmarks")
+
+    page.get_by_role("link", name="Comment by Robin Other").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Comment by Robin Other")
+    page.go_back()
+    page.get_by_role("button", name="Remove the bookmark of the comment by Robin Other").click()
+    expect(page.get_by_text("Removed from your bookmarks.")).to_be_visible()
+    expect(page.get_by_text("No bookmarks yet.")).to_be_visible()
