@@ -59,6 +59,16 @@ def test_team_add_links_the_package_s_member_of_the_same_name(course, capsys):
     assert "Linked ana@example.org to Dr Ana Lima" in capsys.readouterr().out
 
 
+def test_changing_the_role_of_a_member_the_package_lists_warns_of_the_next_import(
+    course, educator, capsys
+):
+    CourseTeamMember.objects.filter(course=course).update(from_package=True)
+    call_command("team", "add", course.slug, educator.email, "--role", "host")
+    out = capsys.readouterr().out
+    assert "is now Host on reading-data." in out
+    assert "the course package lists Dr Ana Lima too, so importing it again sets" in out
+
+
 def test_team_remove_deletes_a_member_the_command_added(course, mentor, capsys):
     call_command("team", "add", course.slug, mentor.email, "--role", "mentor")
     call_command("team", "remove", course.slug, mentor.email)

@@ -52,18 +52,20 @@ class Command(BaseCommand):
                 return f"{user.email} already is {role.label} on {course.slug}."
             member.role = role
             member.save(update_fields=["role"])
-            return f"{user.email} is now {role.label} on {course.slug}."
+            return f"{user.email} is now {role.label} on {course.slug}.{_package_note(member)}"
         # The package may list this person already: link the account to them rather than
         # show them twice.
         member = team.filter(
             user__isnull=True, from_package=True, name__iexact=user.display_name
         ).first()
         if member is not None:
+            listed_role = member.role
             member.user, member.role = user, role
             member.save(update_fields=["user", "role"])
+            note = _package_note(member) if role != listed_role else ""
             return (
                 f"Linked {user.email} to {member.name} on the team of {course.slug}, "
-                f"as {role.label}."
+                f"as {role.label}.{note}"
             )
         last = team.aggregate(last=Max("position"))["last"] or 0
         CourseTeamMember.objects.create(
@@ -88,3 +90,13 @@ class Command(BaseCommand):
             else:
                 member.delete()
         return f"Removed {user.email} from the team of {course.slug}."
+
+
+def _package_note(member: CourseTeamMember) -> str:
+    # The package is where its members' roles live: an import sets them again.
+    if not member.from_package:
+        return ""
+    return (
+        f"\nNote: the course package lists {member.name} too, so importing it again sets the "
+        "role it gives them. To keep this role, change it in the package."
+    )
