@@ -3,14 +3,11 @@
 -- Every request says it came through a TLS-terminating proxy (X-Forwarded-Proto), as in
 -- production. Statuses are counted so that a redirect to the sign-in page cannot pass for
 -- a fast page; done() prints one JSON line for the harness.
-local threads = {}
-local counter = 0
+-- results.lua lives beside this script.
+package.path = (debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "?.lua;" .. package.path
+local results = require("results")
 
-function setup(thread)
-    counter = counter + 1
-    thread:set("id", counter)
-    table.insert(threads, thread)
-end
+setup = results.setup
 
 function init(args)
     cookies = {}
@@ -21,7 +18,6 @@ function init(args)
     end
     -- Threads start at different people.
     position = #cookies > 0 and ((id * 7919) % #cookies) + 1 or 0
-    ok, redirects, client_errors, server_errors = 0, 0, 0, 0
 end
 
 function request()
@@ -34,32 +30,9 @@ function request()
 end
 
 function response(status, headers, body)
-    if status < 300 then
-        ok = ok + 1
-    elseif status < 400 then
-        redirects = redirects + 1
-    elseif status < 500 then
-        client_errors = client_errors + 1
-    else
-        server_errors = server_errors + 1
-    end
+    results.count(status)
 end
 
 function done(summary, latency, requests)
-    local counts = { ok = 0, redirects = 0, client_errors = 0, server_errors = 0 }
-    for _, thread in ipairs(threads) do
-        for name, _ in pairs(counts) do
-            counts[name] = counts[name] + thread:get(name)
-        end
-    end
-    local errors = summary.errors
-    io.write(string.format(
-        'BENCH-RESULT {"requests": %d, "duration_us": %d, "bytes": %d, ' ..
-        '"p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d, ' ..
-        '"ok": %d, "redirects": %d, "client_errors": %d, "server_errors": %d, ' ..
-        '"socket_errors": %d, "timeouts": %d}\n',
-        summary.requests, summary.duration, summary.bytes,
-        latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
-        counts.ok, counts.redirects, counts.client_errors, counts.server_errors,
-        errors.connect + errors.read + errors.write, errors.timeout))
+    results.report(summary, latency, { "ok", "redirects", "client_errors", "server_errors" })
 end
