@@ -1,5 +1,6 @@
 """The conversation's HTML, built in Python rather than templates for speed."""
 
+import datetime
 from dataclasses import dataclass
 from functools import cached_property
 from html import escape
@@ -7,7 +8,7 @@ from html import escape
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from stoa.conversation.selectors import ShownComment
 
@@ -23,7 +24,8 @@ from stoa.conversation.selectors import ShownComment
 # with the course's slug) goes through escape() exactly once: per comment here, or once per
 # page in Links. escape is the standard library's, as Django's is with the lazy-string check
 # left out. body_html was sanitised by render_comment_markdown when it was written. The
-# whole is marked safe once, at the end. Never put a value of the second kind in unescaped.
+# whole is marked safe once, at the end (SafeString, as mark_safe makes of a str). Never put
+# a value of the second kind in unescaped.
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,10 @@ class Links:
         return escape(urlencode({"next": self.return_to}))
 
     @cached_property
+    def timezone(self) -> datetime.tzinfo:
+        return timezone.get_current_timezone()
+
+    @cached_property
     def report_url_html(self) -> tuple[str, str]:
         """The report URL before and after the comment's id."""
         before, _, after = self.report_url.partition("{}")
@@ -76,7 +82,7 @@ def render_comments(
         closed = item.comment.is_deleted
         for reply in (*item.replies, *item.later_replies):
             reply.html = comment_html(reply, links, thread_closed=closed)
-        item.thread_html = mark_safe(_thread(item, links, flat=flat))
+        item.thread_html = SafeString(_thread(item, links, flat=flat))
 
 
 def _plural(count: int) -> str:
@@ -106,7 +112,7 @@ def _thread(item: ShownComment, links: Links, *, flat: bool) -> str:
 
 def replies_html(item: ShownComment, links: Links) -> SafeString:
     """A thread's first replies, oldest first, and the place where a reply form opens."""
-    return mark_safe(_replies(item, links))
+    return SafeString(_replies(item, links))
 
 
 def _replies(item: ShownComment, links: Links) -> str:
@@ -141,7 +147,7 @@ def comment_html(
 ) -> SafeString:
     comment, key = item.comment, item.key
     if comment.is_deleted:
-        return mark_safe(
+        return SafeString(
             f'<article class="comment comment--deleted" id="comment-{key}" aria-label="Deleted '
             'comment"><p class="comment__deleted">This comment was deleted.</p></article>'
         )
@@ -152,7 +158,7 @@ def comment_html(
         + (" comment--hidden" if comment.is_hidden else "")
     )
     focused = ' tabindex="-1" autofocus' if focus else ""
-    return mark_safe(
+    return SafeString(
         f'<article class="comment{modifiers}" id="comment-{key}" '
         f'aria-labelledby="comment-{key}-author"{focused}>'
         f"{_header(item, name, links)}{_note(item)}"
@@ -173,7 +179,7 @@ def _header(item: ShownComment, name: str, links: Links) -> str:
         badges += '<span class="badge badge--following">Following</span>'
     if comment.is_hidden:
         badges += '<span class="badge badge--hidden">Hidden</span>'
-    created = timezone.localtime(comment.created_at)
+    created = comment.created_at.astimezone(links.timezone)
     return (
         f'<header class="comment__header"><h{level} class="comment__author" '
         f'id="comment-{key}-author">{name}</h{level}>{badges}'

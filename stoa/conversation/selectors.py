@@ -1,6 +1,6 @@
 """Reads of the conversation shared by pages and the API.
 
-A page of the conversation runs a fixed number of queries whatever the number of comments on
+A page of the conversation runs at most five queries whatever the number of comments on
 the step: the page's comments (keyset pagination on an index, never OFFSET or COUNT), the
 first replies of those that have any in one query (a few indexed subqueries per comment),
 then what the viewer did to them (likes, bookmarks, follows) in one query each.
