@@ -99,7 +99,7 @@ def _thread(item: ShownComment, links: Links, *, flat: bool) -> str:
     if comment.parent_id:
         context = (
             f'<p class="thread__context">In reply to <a href="{url}{comment.parent_id}/">'
-            f"{escape(comment.parent.author.display_name)}</a></p>"
+            f"{escape(comment.parent_author_name)}</a></p>"
         )
     count = ""
     if comment.reply_count:
@@ -151,7 +151,7 @@ def comment_html(
             f'<article class="comment comment--deleted" id="comment-{key}" aria-label="Deleted '
             'comment"><p class="comment__deleted">This comment was deleted.</p></article>'
         )
-    name = escape(comment.author.display_name)
+    name = escape(comment.author_name)
     modifiers = (
         (" comment--following" if item.follows_author else "")
         + (" comment--team" if comment.team_role else "")

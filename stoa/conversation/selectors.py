@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
 from stoa.accounts.models import User
@@ -26,13 +26,6 @@ REPLIES_SHOWN = 3  # under each comment on the step page; the rest behind "Show 
 REPLIES_PAGE_SIZE = 50
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 ROLE_LABELS = dict(TeamRole.choices)
-# A listed comment's fields (see _shown): a page loads up to a hundred comments and their
-# authors, and each column more is converted for every one of them.
-SHOWN_FIELDS = (
-    *("run", "step", "parent", "body_html", "team_role", "like_count", "reply_count"),
-    *("created_at", "edited_at", "deleted_at", "hidden_at", "hidden_reason"),
-    "author__display_name",
-)
 
 
 class Filter:
@@ -102,7 +95,7 @@ class Cursor:
         return cls(int(key), int(pk))
 
     @classmethod
-    def of_time(cls, row: "Comment | Bookmark") -> "Cursor":
+    def of_time(cls, row: "ListedComment | Bookmark") -> "Cursor":
         delta = row.created_at - EPOCH
         return cls(delta // datetime.timedelta(microseconds=1), row.pk)
 
@@ -111,12 +104,58 @@ class Cursor:
         return EPOCH + datetime.timedelta(microseconds=self.key)
 
 
+@dataclass(slots=True)
+class ListedComment:
+    """A comment as pages show it: what showing it needs, read with values(). Model instances
+    with their authors cost four times as much to load, and a page lists up to a hundred
+    comments. For reading only: writes go through the Comment (comment_for)."""
+
+    pk: int
+    parent_id: int | None
+    author_id: int
+    author_name: str
+    body_html: str  # sanitised when written
+    team_role: str
+    like_count: int
+    reply_count: int
+    created_at: datetime.datetime
+    edited_at: datetime.datetime | None
+    deleted_at: datetime.datetime | None
+    hidden_at: datetime.datetime | None
+    hidden_reason: str
+    parent_author_name: str = ""  # in the lists of comments shown away from their thread
+
+    # As Comment's.
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @classmethod
+    def of(cls, comment: Comment) -> "ListedComment":
+        """The same for a Comment, with its author loaded."""
+        return cls(
+            **{name: getattr(comment, name) for name in LISTED_COLUMNS},
+            author_name=comment.author.display_name,
+        )
+
+
+# What values() reads for a ListedComment, besides the names.
+LISTED_COLUMNS = (
+    *("pk", "parent_id", "author_id", "body_html", "team_role", "like_count", "reply_count"),
+    *("created_at", "edited_at", "deleted_at", "hidden_at", "hidden_reason"),
+)
+
+
 @dataclass
 class ShownComment:
     """A comment as one viewer sees it, with what they may do to it. Rendering asks the
     same few questions of it many times, so their answers are kept."""
 
-    comment: Comment
+    comment: ListedComment
     viewer: Viewer
     liked: bool = False
     bookmarked: bool = False
@@ -128,6 +167,10 @@ class ShownComment:
     later_replies: list["ShownComment"] = field(default_factory=list)
     html: str = ""  # the comment rendered for this viewer, by rendering.render_comments
     thread_html: str = ""  # with its replies, as an item of the conversation's list
+
+    @classmethod
+    def of(cls, comment: Comment, viewer: Viewer) -> "ShownComment":
+        return cls(ListedComment.of(comment), viewer)
 
     @property
     def pk(self) -> int:
@@ -179,7 +222,7 @@ class ShownComment:
 
     @property
     def can_edit(self) -> bool:
-        return self.is_mine and self.is_live and edit_window_open(self.comment)
+        return self.is_mine and self.is_live and edit_window_open(self.comment.created_at)
 
     @property
     def can_delete(self) -> bool:
@@ -256,7 +299,7 @@ def conversation_page(
     """One page of a step's conversation in one run: threads newest first (or most liked),
     or, for the other filters, the matching comments and replies newest first."""
     comments = Comment.objects.filter(run=run, step=step).filter(_listed(viewer))
-    comments = _shown(_filtered(comments, chosen, viewer), with_parent=chosen in Filter.FLAT)
+    comments = _filtered(comments, chosen, viewer)
     if chosen == Filter.LIKED:
         comments = comments.order_by("-like_count", "-id")
         if cursor:
@@ -265,7 +308,7 @@ def conversation_page(
         comments = comments.order_by("-created_at", "-id")
         if cursor:
             comments = comments.filter(_after_descending("created_at", cursor.time, cursor.id))
-    rows = list(comments[: size + 1])
+    rows = _rows(comments[: size + 1], with_parent=chosen in Filter.FLAT)
     shown = rows[:size]
     next_cursor = None
     if len(rows) > size:
@@ -279,20 +322,17 @@ def conversation_page(
     return ConversationPage(items=items, filter=chosen, next_cursor=next_cursor)
 
 
-def _shown(comments: QuerySet[Comment], *, with_parent: bool = False) -> QuerySet[Comment]:
-    """What showing comments reads, with their authors: not their Markdown source or
-    submission token, and of each author only the name. With the parent's author's name,
-    for comments shown away from their thread."""
+def _rows(comments: QuerySet[Comment], *, with_parent: bool = False) -> list[ListedComment]:
+    """The comments as ListedComments; with_parent for those shown away from their thread."""
+    names = {"author_name": F("author__display_name")}
     if with_parent:
-        return comments.select_related("author", "parent__author").only(
-            *SHOWN_FIELDS, "parent__author__display_name"
-        )
-    return comments.select_related("author").only(*SHOWN_FIELDS)
+        names["parent_author_name"] = F("parent__author__display_name")
+    return [ListedComment(**row) for row in comments.values(*LISTED_COLUMNS, **names)]
 
 
 def _replies(viewer: Viewer) -> QuerySet[Comment]:
     replies = Comment.objects.filter(visible_to(viewer), deleted_at__isnull=True)
-    return _shown(replies).order_by("created_at", "id")
+    return replies.order_by("created_at", "id")
 
 
 def _add_first_replies(items: list[ShownComment], viewer: Viewer) -> None:
@@ -318,7 +358,7 @@ def _add_first_replies(items: list[ShownComment], viewer: Viewer) -> None:
         .filter(pk__in=places[0].union(*places[1:]))
         .order_by("parent_id", "created_at", "id")
     )
-    for reply in replies:
+    for reply in _rows(replies):
         thread = with_replies[reply.parent_id]
         if len(thread.replies) == REPLIES_SHOWN:
             thread.more_replies = True
@@ -369,7 +409,7 @@ def comment_for(*, pk: int, run: CourseRun, step: Step, viewer: Viewer) -> Comme
 
 def shown_comment(comment: Comment, viewer: Viewer) -> ShownComment:
     """One comment with the viewer's state, to render it on its own after a change."""
-    item = ShownComment(comment, viewer)
+    item = ShownComment.of(comment, viewer)
     add_viewer_state([item], viewer)
     return item
 
@@ -380,7 +420,7 @@ def _replies_after(
     replies = _replies(viewer).filter(parent=parent)
     if cursor:
         replies = replies.filter(_after_ascending("created_at", cursor.time, cursor.id))
-    rows = list(replies[: size + 1])
+    rows = _rows(replies[: size + 1])
     next_cursor = Cursor.of_time(rows[size - 1]) if len(rows) > size else None
     return [ShownComment(reply, viewer) for reply in rows[:size]], next_cursor
 
@@ -398,7 +438,7 @@ def thread(
     *, comment: Comment, viewer: Viewer, cursor: Cursor | None = None, size: int = REPLIES_PAGE_SIZE
 ) -> ShownComment:
     """A comment with a page of its replies, for its own page."""
-    item = ShownComment(comment, viewer)
+    item = ShownComment.of(comment, viewer)
     item.replies, item.replies_cursor = _replies_after(comment, viewer, cursor, size)
     item.more_replies = item.replies_cursor is not None
     add_viewer_state([item], viewer)
@@ -408,10 +448,10 @@ def thread(
 def thread_with_reply(*, comment: Comment, reply: Comment, viewer: Viewer) -> ShownComment:
     """A thread as the step page shows it, right after the viewer replied: its first replies
     and, if it is not among them, the new reply after them."""
-    item = ShownComment(comment, viewer)
+    item = ShownComment.of(comment, viewer)
     _add_first_replies([item], viewer)
     if all(shown.pk != reply.pk for shown in item.replies):
-        item.later_replies = [ShownComment(reply, viewer)]
+        item.later_replies = [ShownComment.of(reply, viewer)]
     add_viewer_state([item], viewer)
     return item
 

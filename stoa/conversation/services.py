@@ -136,8 +136,8 @@ def _submitted(author: User, token: str) -> Comment | None:
     return Comment.objects.filter(author=author, submission_token=token).first()
 
 
-def edit_window_open(comment: Comment, *, now: datetime.datetime | None = None) -> bool:
-    return (now or timezone.now()) - comment.created_at < EDIT_WINDOW
+def edit_window_open(posted_at: datetime.datetime, *, now: datetime.datetime | None = None) -> bool:
+    return (now or timezone.now()) - posted_at < EDIT_WINDOW
 
 
 @transaction.atomic
@@ -147,7 +147,7 @@ def edit_comment(*, comment: Comment, editor: User, text: str) -> Comment:
         raise NotAuthor("You can only edit your own comments.")
     if comment.is_deleted or comment.is_hidden:
         raise ConversationError("This comment can no longer be edited.")
-    if not edit_window_open(comment):
+    if not edit_window_open(comment.created_at):
         minutes = int(EDIT_WINDOW.total_seconds() // 60)
         raise ConversationError(
             f"Comments can be edited for {minutes} minutes after posting, and that time has "

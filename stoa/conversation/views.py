@@ -322,7 +322,7 @@ def reply(
     parent = _comment(access, viewer, comment_id)
     thread = parent if parent.parent_id is None else _comment(access, viewer, parent.parent_id)
     # A deleted or hidden comment's thread takes no more replies.
-    if not all(selectors.ShownComment(c, viewer).can_respond for c in (thread, parent)):
+    if not all(selectors.ShownComment.of(c, viewer).can_respond for c in (thread, parent)):
         raise PermissionDenied("This comment can no longer be replied to.")
     if request.method == "GET":
         if request.GET.get("cancel"):
@@ -398,7 +398,7 @@ def edit(
     access = _participant(request, slug, week, position)
     found = _comment(access, viewer_of(request, access), comment_id)
     _own(found, request, "edit")
-    if not selectors.ShownComment(found, viewer_of(request, access)).can_edit:
+    if not selectors.ShownComment.of(found, viewer_of(request, access)).can_edit:
         error = _edit_refusal(found)
         if request.htmx:  # say why in place (keeping the text), as a 403 would not show
             form = edit_form(found, request.POST or None)
