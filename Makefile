@@ -29,6 +29,7 @@ test-scaled: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy stoa
 
 # The conversation at scale (bench/run.py), on SQLite and then on PostgreSQL with Redis; writes
 # bench/reports/latest.md and fails when a bar is missed. About 25 minutes on 2 cores.

@@ -10,6 +10,7 @@ import re
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils._os import safe_join
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
@@ -18,7 +19,7 @@ RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
 @require_safe
-def serve_media(request: HttpRequest, path: str) -> HttpResponse:
+def serve_media(request: HttpRequest, path: str) -> HttpResponseBase:
     try:
         full_path = safe_join(settings.MEDIA_ROOT, path)
     except ValueError as exc:
@@ -38,9 +39,9 @@ def serve_media(request: HttpRequest, path: str) -> HttpResponse:
         else:  # "bytes=-N": the last N bytes
             start = max(size - int(match[2]), 0)
         if start > end or start >= size:
-            response = HttpResponse(status=416)
-            response["Content-Range"] = f"bytes */{size}"
-            return response
+            unsatisfiable = HttpResponse(status=416)
+            unsatisfiable["Content-Range"] = f"bytes */{size}"
+            return unsatisfiable
 
     handle = open(full_path, "rb")  # noqa: SIM115 - FileResponse closes it
     handle.seek(start)

@@ -7,7 +7,9 @@ STOA_S3_BUCKET moves media to S3-compatible storage, STOA_ENV=production hardens
 
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -100,6 +102,9 @@ TEMPLATES = [
 # timeout makes writers queue, and IMMEDIATE transactions take the write lock up front so a
 # read-then-write transaction cannot deadlock against another.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# Declared for both branches: dj_database_url's config type says NAME is a str, and SQLite's
+# below is a Path, which Django accepts.
+DATABASES: dict[str, Mapping[str, Any]]
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(
@@ -172,7 +177,8 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it before c
 MEDIA_URL = os.environ.get("STOA_MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("STOA_MEDIA_ROOT", DATA_DIR / "media"))
 
-STORAGES = {
+# Declared so that the S3 entry below, with its OPTIONS, fits as well.
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (

@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from stoa.media import serve_media
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("stoa.courses.urls")),
     path("", include("stoa.learning.urls")),
     path("accounts/", include("stoa.accounts.urls")),

@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import (
@@ -65,7 +67,8 @@ class SignUpForm(forms.Form):
 
     @sensitive_variables("password")
     def clean(self) -> dict:
-        cleaned = super().clean()
+        # Form.clean returns cleaned_data; the stubs allow None, for overrides that return nothing.
+        cleaned = cast(dict[str, Any], super().clean())
         password = cleaned.get("password")
         if password:
             # Checked against the would-be user, so a password like the email address is refused.
@@ -104,7 +107,8 @@ class BioField(forms.CharField):
     each one as two (CRLF)."""
 
     def to_python(self, value: str | None) -> str:
-        return super().to_python(value).replace("\r\n", "\n")
+        # A str: the stubs allow None, which CharField gives only with empty_value=None.
+        return cast(str, super().to_python(value)).replace("\r\n", "\n")
 
 
 class ProfileForm(forms.Form):
@@ -151,7 +155,8 @@ class ProfileForm(forms.Form):
             "A few sentences about yourself for other learners. Up to {} characters "
             '(<span data-count-for="{}">{}</span> used).',
             BIO_MAX_LENGTH,
-            self.auto_id % self.add_prefix("bio"),
+            # The default "id_%s": this form is never built with auto_id=False.
+            cast(str, self.auto_id) % self.add_prefix("bio"),
             used,
         )
 

@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -31,9 +33,10 @@ class StoaUserManager(UserManager):
 
 
 class User(AbstractUser):
-    username = None
-    first_name = None
-    last_name = None
+    # None removes the inherited field, which the stubs cannot express.
+    username = None  # type: ignore[assignment]
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
     display_name = models.CharField(max_length=80)
     bio = models.TextField(blank=True, max_length=1000)
@@ -50,7 +53,7 @@ class User(AbstractUser):
         help_text="Once a day, an email listing your unread activity, if there is any.",
     )
 
-    objects = StoaUserManager()
+    objects: ClassVar[StoaUserManager] = StoaUserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

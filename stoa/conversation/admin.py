@@ -98,13 +98,15 @@ class ResolvedFilter(admin.SimpleListFilter):
 
 class ReportInline(ReadOnlyInline):
     model = Report
-    fields = ["reporter", "reason", "created_at", "resolved_at"]
+    # Tuples where one sequence is both fields and readonly_fields (here and below): the stubs
+    # type those as lists of different items, and one list cannot be both.
+    fields = ("reporter", "reason", "created_at", "resolved_at")
     readonly_fields = fields
 
 
 class ModerationActionInline(ReadOnlyInline):
     model = ModerationAction
-    fields = ["kind", "moderator", "reason", "created_at"]
+    fields = ("kind", "moderator", "reason", "created_at")
     readonly_fields = fields
     ordering = ["-created_at"]
 
@@ -115,7 +117,7 @@ class CommentAdmin(ReadOnlyAdmin):
     list_filter = [HiddenFilter, TeamRoleFilter, "run__course"]
     list_select_related = ["author", "step__week"]
     search_fields = ["body", "author__email", "author__display_name"]
-    readonly_fields = [
+    readonly_fields = (
         "run",
         "step",
         "author",
@@ -130,7 +132,7 @@ class CommentAdmin(ReadOnlyAdmin):
         "like_count",
         "reply_count",
         "bookmark_count",
-    ]
+    )
     fields = readonly_fields
     inlines = [ReportInline, ModerationActionInline]
 

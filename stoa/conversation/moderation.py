@@ -7,6 +7,7 @@ Writes check who may make them, so pages and the API can call them alike.
 import datetime
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -21,6 +22,10 @@ from stoa.conversation.services import count_reply, locked
 from stoa.courses.models import Course
 from stoa.learning.models import Enrolment
 from stoa.learning.selectors import is_course_team
+
+if TYPE_CHECKING:
+    # Part of django-stubs, so only for the type checker.
+    from django_stubs_ext import WithAnnotations
 
 logger = logging.getLogger(__name__)
 
@@ -178,9 +183,14 @@ def _decide(
 # --- Reads ---------------------------------------------------------------------------------
 
 
+class _ReportCounts(TypedDict):
+    open_reports: int
+    first_reported_at: datetime.datetime
+
+
 @dataclass
 class QueueItem:
-    comment: Comment  # annotated with open_reports and first_reported_at
+    comment: "WithAnnotations[Comment, _ReportCounts]"  # as moderation_queue annotates it
     reasons: list[Report] = field(default_factory=list)
     history: list[ModerationAction] = field(default_factory=list)
 
@@ -243,7 +253,8 @@ def moderation_queue(*, course: Course, page: int = 1) -> Queue:
     ):
         by_comment[report.comment_id].reasons.append(report)
 
-    histories = {item.comment.pk: item.history for item in [*items, *hidden]}
+    listed: list[QueueItem | HiddenItem] = [*items, *hidden]
+    histories = {item.comment.pk: item.history for item in listed}
     actions = ModerationAction.objects.filter(comment__in=list(histories)).select_related(
         "moderator"
     )

@@ -13,6 +13,7 @@ from stoa.conversation import moderation
 from stoa.conversation.models import Comment, Report
 from stoa.courses.models import Course
 from stoa.learning.selectors import enrolment_for
+from stoa.lib.http import AuthenticatedHttpRequest
 
 
 class ReasonForm(forms.Form):
@@ -57,7 +58,7 @@ def _comment_url(comment: Comment) -> str:
 
 
 @login_required
-def report(request: HttpRequest, slug: str, comment_id: int) -> HttpResponse:
+def report(request: AuthenticatedHttpRequest, slug: str, comment_id: int) -> HttpResponse:
     comment = get_object_or_404(
         Comment.objects.visible().select_related("author", "run__course", "step__week__course"),
         pk=comment_id,
@@ -94,7 +95,7 @@ def report(request: HttpRequest, slug: str, comment_id: int) -> HttpResponse:
 # --- The course team's queue ---------------------------------------------------------------
 
 
-def _moderated_course(request: HttpRequest, slug: str) -> Course:
+def _moderated_course(request: AuthenticatedHttpRequest, slug: str) -> Course:
     """The course, if this person moderates it; checked before any comment is looked up, so
     others learn nothing about the course's comments."""
     course = get_object_or_404(Course, slug=slug)
@@ -128,7 +129,7 @@ def _back_to_queue(request: HttpRequest, course: Course) -> HttpResponse:
 
 
 @login_required
-def queue(request: HttpRequest, slug: str) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = _moderated_course(request, slug)
     page = _page_number(request.GET.get("page"))
     return render(
@@ -140,7 +141,7 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def hide(request: HttpRequest, slug: str, comment_id: int) -> HttpResponse:
+def hide(request: AuthenticatedHttpRequest, slug: str, comment_id: int) -> HttpResponse:
     course = _moderated_course(request, slug)
     comment = _moderated_comment(course, comment_id)
     form = _hide_form(request.POST)
@@ -160,7 +161,7 @@ def hide(request: HttpRequest, slug: str, comment_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def restore(request: HttpRequest, slug: str, comment_id: int) -> HttpResponse:
+def restore(request: AuthenticatedHttpRequest, slug: str, comment_id: int) -> HttpResponse:
     return _decide(
         request, slug, comment_id, moderation.restore_comment, "{}'s comment is visible again."
     )
@@ -168,14 +169,14 @@ def restore(request: HttpRequest, slug: str, comment_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def dismiss(request: HttpRequest, slug: str, comment_id: int) -> HttpResponse:
+def dismiss(request: AuthenticatedHttpRequest, slug: str, comment_id: int) -> HttpResponse:
     return _decide(
         request, slug, comment_id, moderation.dismiss_reports, "Reports on {}'s comment dismissed."
     )
 
 
 def _decide(
-    request: HttpRequest, slug: str, comment_id: int, decision, success: str
+    request: AuthenticatedHttpRequest, slug: str, comment_id: int, decision, success: str
 ) -> HttpResponse:
     """A decision that needs no reason: run it, say what happened, back to the queue."""
     course = _moderated_course(request, slug)

@@ -9,7 +9,7 @@ then what the viewer did to them (likes, bookmarks, follows) in one query each.
 import datetime
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
@@ -268,7 +268,8 @@ def _after_ascending(name: str, key: Any, pk: int) -> Q:
 
 
 def _filtered(comments: QuerySet[Comment], chosen: str, viewer: Viewer) -> QuerySet[Comment]:
-    user_id = viewer.user.pk
+    # Used by the personal filters only, which Filter.parse offers only to people signed in.
+    user_id = cast(int, viewer.user.pk)
     if chosen in (Filter.ALL, Filter.LIKED):
         comments = comments.filter(parent__isnull=True)
         if chosen == Filter.LIKED:
@@ -298,7 +299,7 @@ def conversation_page(
 ) -> ConversationPage:
     """One page of a step's conversation in one run: threads newest first (or most liked),
     or, for the other filters, the matching comments and replies newest first."""
-    comments = Comment.objects.filter(run=run, step=step).filter(_listed(viewer))
+    comments: QuerySet[Comment] = Comment.objects.filter(run=run, step=step).filter(_listed(viewer))
     comments = _filtered(comments, chosen, viewer)
     if chosen == Filter.LIKED:
         comments = comments.order_by("-like_count", "-id")
@@ -359,7 +360,7 @@ def _add_first_replies(items: list[ShownComment], viewer: Viewer) -> None:
         .order_by("parent_id", "created_at", "id")
     )
     for reply in _rows(replies):
-        thread = with_replies[reply.parent_id]
+        thread = with_replies[cast(int, reply.parent_id)]  # a reply has a parent
         if len(thread.replies) == REPLIES_SHOWN:
             thread.more_replies = True
             continue
@@ -372,7 +373,7 @@ def add_viewer_state(items: list[ShownComment], viewer: Viewer) -> None:
     everything = [shown for item in items for shown in (item, *item.replies, *item.later_replies)]
     if not everything or not viewer.takes_part:
         return
-    user_id = viewer.user.pk
+    user_id = cast(int, viewer.user.pk)  # taking part means signed in
     ids = {shown.pk for shown in everything}
     authors = {shown.comment.author_id for shown in everything} - {user_id}
     liked = set(

@@ -6,6 +6,8 @@ htmx the same view answers with just the part of the page that changed. Anyone m
 conversation on an open step; only enrolled learners and the course team take part.
 """
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -29,7 +31,9 @@ from stoa.conversation.rendering import (
     replies_html,
 )
 from stoa.conversation.selectors import Cursor, Filter, Viewer
+from stoa.courses.models import CourseRun
 from stoa.learning.views import StepAccess, step_access
+from stoa.lib.http import AuthenticatedHttpRequest, HtmxHttpRequest
 
 # --- Access --------------------------------------------------------------------------------
 
@@ -50,6 +54,11 @@ def _readable(request: HttpRequest, slug: str, week: int, position: int) -> Step
     return access
 
 
+def _run(access: StepAccess) -> CourseRun:
+    """The run of a step that _readable let through, which always has one."""
+    return cast(CourseRun, access.run)
+
+
 def _participant(request: HttpRequest, slug: str, week: int, position: int) -> StepAccess:
     """As _readable, for writes: only enrolled learners and the course team take part."""
     access = _readable(request, slug, week, position)
@@ -59,7 +68,9 @@ def _participant(request: HttpRequest, slug: str, week: int, position: int) -> S
 
 
 def _comment(access: StepAccess, viewer: Viewer, comment_id: int) -> Comment:
-    comment = selectors.comment_for(pk=comment_id, run=access.run, step=access.step, viewer=viewer)
+    comment = selectors.comment_for(
+        pk=comment_id, run=_run(access), step=access.step, viewer=viewer
+    )
     if comment is None:
         raise Http404("No such comment")
     return comment
@@ -161,7 +172,8 @@ def _comment_part(
 
 
 def _thread_closed(reply: Comment) -> bool:
-    return Comment.objects.filter(pk=reply.parent_id, deleted_at__isnull=False).exists()
+    parent_id = cast(int, reply.parent_id)  # a reply has a parent
+    return Comment.objects.filter(pk=parent_id, deleted_at__isnull=False).exists()
 
 
 def _refused(response: HttpResponse, refusal: Refusal) -> HttpResponse:
@@ -173,7 +185,7 @@ def _refused(response: HttpResponse, refusal: Refusal) -> HttpResponse:
 
 
 @require_GET
-def comments(request: HttpRequest, slug: str, week: int, position: int) -> HttpResponse:
+def comments(request: HtmxHttpRequest, slug: str, week: int, position: int) -> HttpResponse:
     """The next page of a conversation ("Show more"), for htmx; a link to the step page
     otherwise."""
     access = _readable(request, slug, week, position)
@@ -183,7 +195,7 @@ def comments(request: HttpRequest, slug: str, week: int, position: int) -> HttpR
     viewer = viewer_of(request, access)
     chosen = Filter.parse(request.GET.get("filter"), personal=viewer.takes_part)
     page = selectors.conversation_page(
-        run=access.run,
+        run=_run(access),
         step=access.step,
         viewer=viewer,
         chosen=chosen,
@@ -196,7 +208,7 @@ def comments(request: HttpRequest, slug: str, week: int, position: int) -> HttpR
 
 @require_GET
 def comment(
-    request: HttpRequest, slug: str, week: int, position: int, comment_id: int
+    request: HtmxHttpRequest, slug: str, week: int, position: int, comment_id: int
 ) -> HttpResponse:
     """A comment's own page, with its replies; for htmx, the comment alone (after Cancel)."""
     access = _readable(request, slug, week, position)
@@ -240,7 +252,7 @@ def _thread_page(
 
 @require_GET
 def replies(
-    request: HttpRequest, slug: str, week: int, position: int, comment_id: int
+    request: HtmxHttpRequest, slug: str, week: int, position: int, comment_id: int
 ) -> HttpResponse:
     """All of a comment's replies ("Show all"), a page at a time, for htmx."""
     access = _readable(request, slug, week, position)
@@ -265,7 +277,7 @@ def replies(
 
 @login_required
 @require_POST
-def post(request: HttpRequest, slug: str, week: int, position: int) -> HttpResponse:
+def post(request: AuthenticatedHttpRequest, slug: str, week: int, position: int) -> HttpResponse:
     access = _participant(request, slug, week, position)
     form = composer_form(request.POST)
     if not form.is_valid():
@@ -277,14 +289,14 @@ def post(request: HttpRequest, slug: str, week: int, position: int) -> HttpRespo
     comment = services.post_comment(
         author=request.user,
         step=access.step,
-        run=access.run,
+        run=_run(access),
         text=form.cleaned_data["body"],
         submission_token=form.cleaned_data["submission_token"],
     )
     return _posted(request, access, comment)
 
 
-def _submitted_before(request: HttpRequest, form: CommentForm) -> Comment | None:
+def _submitted_before(request: AuthenticatedHttpRequest, form: CommentForm) -> Comment | None:
     """The comment this form stored already, if it was submitted twice."""
     token = form.cleaned_data.get("submission_token")
     if not token:
@@ -293,7 +305,7 @@ def _submitted_before(request: HttpRequest, form: CommentForm) -> Comment | None
 
 
 def _composer_again(
-    request: HttpRequest, access: StepAccess, form: CommentForm, status: int, refusal: str = ""
+    request: HtmxHttpRequest, access: StepAccess, form: CommentForm, status: int, refusal: str = ""
 ) -> HttpResponse:
     """The composer with what was typed and why it was not posted."""
     context = conversation_context(request, access, form=form, refusal=refusal)
@@ -302,7 +314,7 @@ def _composer_again(
     return render(request, "conversation/compose.html", context, status=status)
 
 
-def _posted(request: HttpRequest, access: StepAccess, comment: Comment) -> HttpResponse:
+def _posted(request: HtmxHttpRequest, access: StepAccess, comment: Comment) -> HttpResponse:
     if not request.htmx:
         messages.success(request, "Comment posted.")
         return redirect(_anchor(access.step.get_absolute_url(), comment.pk))
@@ -315,7 +327,7 @@ def _posted(request: HttpRequest, access: StepAccess, comment: Comment) -> HttpR
 @login_required
 @require_http_methods(["GET", "POST"])
 def reply(
-    request: HttpRequest, slug: str, week: int, position: int, comment_id: int
+    request: AuthenticatedHttpRequest, slug: str, week: int, position: int, comment_id: int
 ) -> HttpResponse:
     access = _participant(request, slug, week, position)
     viewer = viewer_of(request, access)
@@ -339,7 +351,7 @@ def reply(
     posted = services.post_comment(
         author=request.user,
         step=access.step,
-        run=access.run,
+        run=_run(access),
         text=form.cleaned_data["body"],
         parent=parent,
         submission_token=form.cleaned_data["submission_token"],
@@ -348,7 +360,7 @@ def reply(
 
 
 def _reply_form(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     access: StepAccess,
     thread: Comment,
     parent: Comment,
@@ -373,7 +385,7 @@ def _reply_form(
 
 
 def _replied(
-    request: HttpRequest, access: StepAccess, thread: Comment, posted: Comment
+    request: HtmxHttpRequest, access: StepAccess, thread: Comment, posted: Comment
 ) -> HttpResponse:
     if not request.htmx:
         messages.success(request, "Reply posted.")
@@ -393,7 +405,7 @@ def _replied(
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(
-    request: HttpRequest, slug: str, week: int, position: int, comment_id: int
+    request: AuthenticatedHttpRequest, slug: str, week: int, position: int, comment_id: int
 ) -> HttpResponse:
     access = _participant(request, slug, week, position)
     found = _comment(access, viewer_of(request, access), comment_id)
@@ -427,7 +439,7 @@ def _edit_refusal(comment: Comment) -> str:
 
 
 def _edit_form(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     access: StepAccess,
     found: Comment,
     form: EditForm,
@@ -443,7 +455,7 @@ def _edit_form(
 @login_required
 @require_http_methods(["GET", "POST"])
 def delete(
-    request: HttpRequest, slug: str, week: int, position: int, comment_id: int
+    request: AuthenticatedHttpRequest, slug: str, week: int, position: int, comment_id: int
 ) -> HttpResponse:
     access = _participant(request, slug, week, position)
     viewer = viewer_of(request, access)
@@ -473,7 +485,7 @@ def _deleted(
     parent = None
     if found.parent_id is not None:
         parent = selectors.comment_for(
-            pk=found.parent_id, run=access.run, step=access.step, viewer=viewer
+            pk=found.parent_id, run=_run(access), step=access.step, viewer=viewer
         )
     context["parent"] = parent
     response = render(request, "conversation/_deleted_response.html", context)
@@ -484,7 +496,7 @@ def _deleted(
 # --- Likes, bookmarks, follows -------------------------------------------------------------
 
 
-def _toggled(request: HttpRequest, access: StepAccess, found: Comment) -> HttpResponse:
+def _toggled(request: HtmxHttpRequest, access: StepAccess, found: Comment) -> HttpResponse:
     if not request.htmx:
         return redirect(_anchor(_return_to(request, access.step.get_absolute_url()), found.pk))
     found.refresh_from_db()
@@ -504,7 +516,7 @@ def _responding_to(
 @login_required
 @require_POST
 def like(
-    request: HttpRequest, slug: str, week: int, position: int, comment_id: int
+    request: AuthenticatedHttpRequest, slug: str, week: int, position: int, comment_id: int
 ) -> HttpResponse:
     access, found = _responding_to(request, slug, week, position, comment_id)
     try:
@@ -517,7 +529,7 @@ def like(
 @login_required
 @require_POST
 def bookmark(
-    request: HttpRequest, slug: str, week: int, position: int, comment_id: int
+    request: AuthenticatedHttpRequest, slug: str, week: int, position: int, comment_id: int
 ) -> HttpResponse:
     access, found = _responding_to(request, slug, week, position, comment_id)
     services.toggle_bookmark(user=request.user, comment=found)
@@ -527,7 +539,7 @@ def bookmark(
 @login_required
 @require_POST
 def follow(
-    request: HttpRequest, slug: str, week: int, position: int, comment_id: int
+    request: AuthenticatedHttpRequest, slug: str, week: int, position: int, comment_id: int
 ) -> HttpResponse:
     access, found = _responding_to(request, slug, week, position, comment_id)
     try:

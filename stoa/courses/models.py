@@ -1,4 +1,5 @@
 import datetime
+from typing import cast
 
 from django.conf import settings
 from django.db import models
@@ -256,7 +257,8 @@ class Step(models.Model):
     @property
     def media_src(self) -> str:
         if self.media_file_id:
-            return self.media_file.file.url
+            # media_file is set whenever media_file_id is.
+            return cast(MediaFile, self.media_file).file.url
         return self.media_url
 
     @property

@@ -20,14 +20,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import webvtt
 import yaml
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
-from stoa.courses.models import Course, Step, StepType, TeamRole
+from stoa.courses.models import Course, MediaFile, Step, StepType, TeamRole
 
 __all__ = [
     "FORMAT_VERSION",
@@ -579,6 +579,7 @@ def _read_course(text: str, path: str = "course.yaml") -> tuple[CourseSpec | Non
     if items is not None and not items:
         r.add(data.key_lines["organisations"], "organisations must list at least one organisation")
     for index in range(len(items or ())):
+        items = cast(_Seq, items)  # not None, or the loop would not run
         label = f"organisation {index + 1}: "
         org = r.item_mapping(
             items, index, label=f"organisation {index + 1}", example="- name: University of X"
@@ -602,6 +603,7 @@ def _read_course(text: str, path: str = "course.yaml") -> tuple[CourseSpec | Non
     team: list[TeamMemberSpec] = []
     items = r.sequence(data, "team")
     for index in range(len(items or ())):
+        items = cast(_Seq, items)  # not None, or the loop would not run
         label = f"team member {index + 1}: "
         member = r.item_mapping(
             items, index, label=f"team member {index + 1}", example="- name: Jane Doe"
@@ -626,6 +628,7 @@ def _read_course(text: str, path: str = "course.yaml") -> tuple[CourseSpec | Non
     if items is not None and not items:
         r.add(data.key_lines["weeks"], "weeks must list at least one week")
     for index in range(len(items or ())):
+        items = cast(_Seq, items)  # not None, or the loop would not run
         label = f"week {index + 1}: "
         week = r.item_mapping(
             items, index, label=f"week {index + 1}", example="- title: Getting started"
@@ -716,8 +719,8 @@ def _transcript_name_problem(name: str) -> str | None:
 def _media_problem(media: str) -> str | None:
     """Check the form of a step's media; whether the file exists is checked later."""
     if media.startswith("https://"):
-        parts = urlsplit(media)
-        if not parts.netloc or any(c.isspace() for c in media):
+        url_parts = urlsplit(media)
+        if not url_parts.netloc or any(c.isspace() for c in media):
             return f"media {media!r} is not a valid https:// URL"
         if len(media) > 500:
             return f"media URL is too long: {len(media)} characters, at most 500"
@@ -746,6 +749,7 @@ def _read_questions(r: _Reader, data: _Map, step_type: str) -> tuple[QuestionSpe
         r.add(data.key_lines["questions"], f"{_a(step_type)} step needs at least one question")
     questions = []
     for index in range(len(items or ())):
+        items = cast(_Seq, items)  # not None, or the loop would not run
         label = f"question {index + 1}: "
         question = r.item_mapping(
             items, index, label=f"question {index + 1}", example="- prompt: What is ...?"
@@ -770,6 +774,7 @@ def _read_questions(r: _Reader, data: _Map, step_type: str) -> tuple[QuestionSpe
                 f"{label}a question needs at least two options, found {len(option_items)}",
             )
         for option_index in range(len(option_items or ())):
+            option_items = cast(_Seq, option_items)  # not None, or the loop would not run
             option_label = f"question {index + 1}, option {option_index + 1}: "
             option = r.item_mapping(
                 option_items,
@@ -821,6 +826,7 @@ def _read_peer_review(r: _Reader, data: _Map) -> PeerReviewSpec:
     if items is not None and not items:
         r.add(data.key_lines["rubric"], "rubric must have at least one line")
     for index, item in enumerate(items or ()):
+        items = cast(_Seq, items)  # not None, or the loop would not run
         if not isinstance(item, str):
             r.add(
                 items.item_lines[index], f"rubric line {index + 1} must be text, not {_kind(item)}"
@@ -1319,7 +1325,8 @@ def step_spec_from_model(step: Step) -> StepSpec:
         type=step.type,
         activity=step.activity,
         body=step.body,
-        media=step.media_file.path if step.media_file_id else step.media_url,
+        # media_file is set whenever media_file_id is.
+        media=cast(MediaFile, step.media_file).path if step.media_file_id else step.media_url,
         transcript_name=step.transcript_name,
         attempts=step.attempts,
         questions=tuple(

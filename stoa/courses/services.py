@@ -5,6 +5,7 @@ import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -295,8 +296,8 @@ def _sync_steps(
     ]
     if moving:
         park = 1 + max([step.position for step in existing] + [spec.position for spec in specs])
-        for offset, step in enumerate(moving):
-            step.position = park + offset
+        for offset, moved in enumerate(moving):
+            moved.position = park + offset
         Step.objects.bulk_update(moving, ["position"])
 
     for spec in specs:
@@ -405,14 +406,14 @@ def _sync_questions(step: Step, specs: Sequence[QuestionSpec], rows: Iterable[Qu
     for (question, stored_options), spec in zip(questions, specs, strict=True):
         by_option_position = {option.position: option for option in stored_options}
         for position, option_spec in enumerate(spec.options, start=1):
-            values = (option_spec.text, option_spec.correct, option_spec.feedback)
+            option_values = (option_spec.text, option_spec.correct, option_spec.feedback)
             option = by_option_position.get(position)
             if option is None:
                 option = Option(question=question, position=position)
                 create_options.append(option)
-            elif (option.text, option.correct, option.feedback) != values:
+            elif (option.text, option.correct, option.feedback) != option_values:
                 update_options.append(option)
-            option.text, option.correct, option.feedback = values
+            option.text, option.correct, option.feedback = option_values
         if len(stored_options) > len(spec.options):
             question.options.filter(position__gt=len(spec.options)).delete()
     Option.objects.bulk_update(update_options, ["text", "correct", "feedback"])
@@ -455,6 +456,8 @@ def export_course(*, course: Course, destination: Path) -> None:
     for media in course.media_files.all():
         target = destination / media.path
         target.parent.mkdir(parents=True, exist_ok=True)
-        with default_storage.open(media.file.name, "rb") as source, target.open("wb") as copy:
+        # A file's name is None only while nothing is stored; imported media always are.
+        name = cast(str, media.file.name)
+        with default_storage.open(name, "rb") as source, target.open("wb") as copy:
             shutil.copyfileobj(source, copy)
     logger.info("Exported course %s to %s", course.slug, destination)

@@ -4,6 +4,7 @@ queries, whatever the size of the course or the number of learners."""
 import datetime
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -12,7 +13,7 @@ from stoa.courses.models import Course, CourseRun, CourseTeamMember, Step, Week
 from stoa.learning.models import Enrolment, StepCompletion
 
 
-def enrolment_for(*, user: User, course: Course) -> Enrolment | None:
+def enrolment_for(*, user: User | AnonymousUser, course: Course) -> Enrolment | None:
     """The user's active enrolment in the course, with its run."""
     if not user.is_authenticated:
         return None
@@ -23,7 +24,7 @@ def enrolment_for(*, user: User, course: Course) -> Enrolment | None:
     )
 
 
-def is_course_team(*, user: User, course: Course) -> bool:
+def is_course_team(*, user: User | AnonymousUser, course: Course) -> bool:
     """Admins and the course's team members see every step at any time."""
     if not user.is_authenticated:
         return False

@@ -2,7 +2,7 @@ import datetime
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,6 +18,7 @@ from stoa.courses.models import Course, CourseRun, Step
 from stoa.courses.selectors import course_outline
 from stoa.learning import selectors, services
 from stoa.learning.models import Enrolment
+from stoa.lib.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from stoa.lib.markdown import render_step_markdown
 from stoa.lib.transcripts import format_spoken_time
 
@@ -92,7 +93,7 @@ def course(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def join(request: HttpRequest, slug: str) -> HttpResponse:
+def join(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = get_object_or_404(Course, slug=slug)
     try:
         services.enrol(user=request.user, course=course)
@@ -105,7 +106,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def leave(request: HttpRequest, slug: str) -> HttpResponse:
+def leave(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = get_object_or_404(Course, slug=slug)
     enrolment = selectors.enrolment_for(user=request.user, course=course)
     if enrolment is not None:
@@ -117,7 +118,7 @@ def leave(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def continue_course(request: HttpRequest, slug: str) -> HttpResponse:
+def continue_course(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = get_object_or_404(Course, slug=slug)
     enrolment = selectors.enrolment_for(user=request.user, course=course)
     if enrolment is None:
@@ -128,7 +129,7 @@ def continue_course(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("learning:step", slug=slug, week=step.week.number, position=step.position)
 
 
-def step(request: HttpRequest, slug: str, week: int, position: int) -> HttpResponse:
+def step(request: HtmxHttpRequest, slug: str, week: int, position: int) -> HttpResponse:
     access = step_access(request, slug, week, position)
     step = access.step
     if access.enrolment is not None and not access.is_locked:
@@ -176,21 +177,29 @@ def _media_urls(step: Step) -> dict[str, str]:
 
 @login_required
 @require_POST
-def complete(request: HttpRequest, slug: str, week: int, position: int) -> HttpResponse:
+def complete(
+    request: AuthenticatedHttpRequest, slug: str, week: int, position: int
+) -> HttpResponse:
     access = _learner_access(request, slug, week, position)
-    services.complete_step(enrolment=access.enrolment, step=access.step)
+    enrolment = cast(Enrolment, access.enrolment)  # _learner_access refuses anyone without one
+    services.complete_step(enrolment=enrolment, step=access.step)
     return _after_completion(request, access, completed=True)
 
 
 @login_required
 @require_POST
-def uncomplete(request: HttpRequest, slug: str, week: int, position: int) -> HttpResponse:
+def uncomplete(
+    request: AuthenticatedHttpRequest, slug: str, week: int, position: int
+) -> HttpResponse:
     access = _learner_access(request, slug, week, position)
-    services.uncomplete_step(enrolment=access.enrolment, step=access.step)
+    enrolment = cast(Enrolment, access.enrolment)  # _learner_access refuses anyone without one
+    services.uncomplete_step(enrolment=enrolment, step=access.step)
     return _after_completion(request, access, completed=False)
 
 
-def _after_completion(request: HttpRequest, access: StepAccess, *, completed: bool) -> HttpResponse:
+def _after_completion(
+    request: HtmxHttpRequest, access: StepAccess, *, completed: bool
+) -> HttpResponse:
     if request.htmx:
         context = {
             "access": access,
@@ -233,7 +242,7 @@ def _course_and_enrolment(request: HttpRequest, slug: str) -> tuple[Course, Enro
 
 
 @login_required
-def todo(request: HttpRequest, slug: str) -> HttpResponse:
+def todo(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course, enrolment = _course_and_enrolment(request, slug)
     if enrolment is None:
         messages.info(request, "Join the course to keep a to-do list.")
@@ -250,7 +259,7 @@ def todo(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def progress(request: HttpRequest, slug: str) -> HttpResponse:
+def progress(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course, enrolment = _course_and_enrolment(request, slug)
     if enrolment is None:
         messages.info(request, "Join the course to track your progress.")
@@ -264,7 +273,7 @@ def progress(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def my_courses(request: HttpRequest) -> HttpResponse:
+def my_courses(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request, "learning/my_courses.html", {"courses": selectors.my_courses(user=request.user)}
     )

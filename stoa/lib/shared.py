@@ -8,7 +8,7 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 
 def shared_dir() -> Path:
     """STOA_SHARED_DIR, else the `shared` folder beside the repository, else /work/shared."""
-    candidates = [
+    candidates: list[str | Path] = [
         os.environ.get("STOA_SHARED_DIR", ""),
         REPOSITORY.parent / "shared",
         "/work/shared",
