@@ -2,9 +2,11 @@
 reports and moderation, notifications.
 
 Comments belong to a step within one course run, so each cohort has its own conversation.
-Counters (likes, replies) live on the comment and change in the same transaction as the rows
-they count, so listing a conversation never counts rows.
+Counters (likes, replies, bookmarks) live on the comment and change in the same transaction
+as the rows they count, so listing a conversation never counts rows.
 """
+
+import datetime
 
 from django.conf import settings
 from django.db import models
@@ -20,7 +22,24 @@ class CommentQuerySet(models.QuerySet):
         return self.filter(hidden_at__isnull=True)
 
 
-class Comment(models.Model):
+class CommentState:
+    """What a comment's dates say of it: for Comment, and for the rows pages list
+    (selectors.ListedComment)."""
+
+    __slots__ = ()
+    deleted_at: datetime.datetime | None
+    hidden_at: datetime.datetime | None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+
+class Comment(CommentState, models.Model):
     run = models.ForeignKey(CourseRun, on_delete=models.CASCADE, related_name="comments")
     step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(
@@ -88,14 +107,6 @@ class Comment(models.Model):
 
     def __str__(self):
         return f"{self.author} on {self.step}: {self.body[:40]}"
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
-    @property
-    def is_hidden(self) -> bool:
-        return self.hidden_at is not None
 
 
 class Like(models.Model):

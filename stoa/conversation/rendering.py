@@ -99,7 +99,7 @@ def _thread(item: ShownComment, links: Links, *, flat: bool) -> str:
     if comment.parent_id:
         context = (
             f'<p class="thread__context">In reply to <a href="{url}{comment.parent_id}/">'
-            f"{escape(comment.parent_author_name)}</a></p>"
+            f"{escape(comment.parent_author_name or '')}</a></p>"
         )
     count = ""
     if comment.reply_count:

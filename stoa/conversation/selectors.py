@@ -16,7 +16,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
 from stoa.accounts.models import User
-from stoa.conversation.models import Bookmark, Comment, Follow, Like
+from stoa.conversation.models import Bookmark, Comment, CommentState, Follow, Like
 from stoa.conversation.services import edit_window_open
 from stoa.courses.models import CourseRun, Step, TeamRole
 from stoa.lib.dates import ago
@@ -105,7 +105,7 @@ class Cursor:
 
 
 @dataclass(slots=True)
-class ListedComment:
+class ListedComment(CommentState):
     """A comment as pages show it: what showing it needs, read with values(). Model instances
     with their authors cost four times as much to load, and a page lists up to a hundred
     comments. For reading only: writes go through the Comment (comment_for)."""
@@ -123,16 +123,8 @@ class ListedComment:
     deleted_at: datetime.datetime | None
     hidden_at: datetime.datetime | None
     hidden_reason: str
-    parent_author_name: str = ""  # in the lists of comments shown away from their thread
-
-    # As Comment's.
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
-    @property
-    def is_hidden(self) -> bool:
-        return self.hidden_at is not None
+    # In the lists of comments shown away from their thread; None for threads.
+    parent_author_name: str | None = None
 
     @classmethod
     def of(cls, comment: Comment) -> "ListedComment":
