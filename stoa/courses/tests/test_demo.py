@@ -1,7 +1,10 @@
+import os
+
 import pytest
 from django.core.management import call_command
 
 from stoa.accounts.models import User
+from stoa.conversation.models import Comment
 from stoa.courses.management.commands.demo import DEMO_DIR
 from stoa.courses.models import Course, CourseRun, Step, StepType
 from stoa.courses.package import read_package
@@ -35,4 +38,22 @@ def test_demo_command_sets_up_course_run_and_accounts_and_keeps_data(media_root,
     call_command("demo")
     assert set(Step.objects.values_list("pk", flat=True)) == step_ids
     assert CourseRun.objects.count() == 1
-    assert User.objects.count() == 3
+    # The three demo logins and the three learners of the demo conversation, once.
+    assert User.objects.count() == 6
+    assert Comment.objects.count() == 7
+
+
+def test_demo_conversation_has_threads_replies_likes_and_the_educator_s_badge(media_root):
+    call_command("demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    step = Step.objects.filter(type="discussion").order_by("week__number", "position").first()
+    threads = Comment.objects.filter(step=step, parent=None).order_by("-created_at")
+    assert [thread.author.display_name for thread in threads] == [
+        "Jo Lindqvist",
+        "Priya Natarajan",
+        "Sam Okafor",
+        "Dr Julian Marsh",  # the demo educator, as the package's lead educator
+    ]
+    sam = threads.get(author__email="sam@example.com")
+    assert (sam.reply_count, sam.like_count) == (2, 3)
+    assert threads.get(author__email="educator@example.com").team_role == "lead-educator"
+    assert not User.objects.get(email="sam@example.com").has_usable_password()

@@ -22,7 +22,10 @@ DEMO_ACCOUNTS = [
 
 
 class Command(BaseCommand):
-    help = "Sets up the demo site: migrates, imports the demo courses, creates demo accounts."
+    help = (
+        "Sets up the demo site: migrates, imports the demo courses, creates demo accounts "
+        "and a conversation."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--demo-dir", type=Path, default=DEMO_DIR)
@@ -41,6 +44,8 @@ class Command(BaseCommand):
                     starts_on = timezone.localdate() - datetime.timedelta(days=7)
                     CourseRun.objects.create(course=course, starts_on=starts_on)
             logins = [self._account(course_list=courses, spec=spec) for spec in DEMO_ACCOUNTS]
+        # By name, as the conversation is an app above this one.
+        call_command("demo_conversation", stdout=self.stdout)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo accounts (email / password):"))
         for kind, email, password in logins:
