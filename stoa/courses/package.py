@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, cast
@@ -501,16 +501,23 @@ class _Reader:
         required: bool = False,
         top_level: bool = False,
         requirement: str = "",
-    ) -> _Seq | None:
+        at_least: int = 0,
+        too_few: Callable[[int], str] | None = None,
+    ) -> _Seq:
+        """The list under key; an empty one when it is missing or not a list, which is reported
+        when it is required or of another kind. A list of fewer than at_least items is reported
+        at its key with too_few(its length)."""
         value = mapping.get(key)
         if value is None:
             if required:
                 line = mapping.key_lines.get(key, self.missing_line(mapping, top_level))
                 self.add(line, f"{label}{key} is required{requirement}")
-            return None
+            return _Seq(mapping.line)
         if not isinstance(value, _Seq):
             self.add(mapping.key_lines[key], f"{label}{key} must be a list, not {_kind(value)}")
-            return None
+            return _Seq(mapping.line)
+        if len(value) < at_least and too_few is not None:
+            self.add(mapping.key_lines[key], too_few(len(value)))
         return value
 
     def item_mapping(self, sequence: _Seq, index: int, *, label: str, example: str) -> _Map | None:
@@ -574,12 +581,15 @@ def _read_course(text: str, path: str = "course.yaml") -> tuple[CourseSpec | Non
     organisations: list[OrganisationSpec] = []
     seen_names: dict[str, int] = {}
     items = r.sequence(
-        data, "organisations", required=True, top_level=True, requirement=": list at least one"
+        data,
+        "organisations",
+        required=True,
+        top_level=True,
+        requirement=": list at least one",
+        at_least=1,
+        too_few=lambda _: "organisations must list at least one organisation",
     )
-    if items is not None and not items:
-        r.add(data.key_lines["organisations"], "organisations must list at least one organisation")
-    for index in range(len(items or ())):
-        items = cast(_Seq, items)  # not None, or the loop would not run
+    for index in range(len(items)):
         label = f"organisation {index + 1}: "
         org = r.item_mapping(
             items, index, label=f"organisation {index + 1}", example="- name: University of X"
@@ -602,8 +612,7 @@ def _read_course(text: str, path: str = "course.yaml") -> tuple[CourseSpec | Non
 
     team: list[TeamMemberSpec] = []
     items = r.sequence(data, "team")
-    for index in range(len(items or ())):
-        items = cast(_Seq, items)  # not None, or the loop would not run
+    for index in range(len(items)):
         label = f"team member {index + 1}: "
         member = r.item_mapping(
             items, index, label=f"team member {index + 1}", example="- name: Jane Doe"
@@ -623,12 +632,15 @@ def _read_course(text: str, path: str = "course.yaml") -> tuple[CourseSpec | Non
 
     weeks: list[WeekSpec] = []
     items = r.sequence(
-        data, "weeks", required=True, top_level=True, requirement=": one entry per week-N folder"
+        data,
+        "weeks",
+        required=True,
+        top_level=True,
+        requirement=": one entry per week-N folder",
+        at_least=1,
+        too_few=lambda _: "weeks must list at least one week",
     )
-    if items is not None and not items:
-        r.add(data.key_lines["weeks"], "weeks must list at least one week")
-    for index in range(len(items or ())):
-        items = cast(_Seq, items)  # not None, or the loop would not run
+    for index in range(len(items)):
         label = f"week {index + 1}: "
         week = r.item_mapping(
             items, index, label=f"week {index + 1}", example="- title: Getting started"
@@ -741,15 +753,22 @@ def _media_problem(media: str) -> str | None:
     return None
 
 
+def _too_few_options(label: str) -> Callable[[int], str]:
+    return lambda found: f"{label}a question needs at least two options, found {found}"
+
+
 def _read_questions(r: _Reader, data: _Map, step_type: str) -> tuple[QuestionSpec, ...]:
     items = r.sequence(
-        data, "questions", required=True, top_level=True, requirement=f" for {_a(step_type)} step"
+        data,
+        "questions",
+        required=True,
+        top_level=True,
+        requirement=f" for {_a(step_type)} step",
+        at_least=1,
+        too_few=lambda _: f"{_a(step_type)} step needs at least one question",
     )
-    if items is not None and not items:
-        r.add(data.key_lines["questions"], f"{_a(step_type)} step needs at least one question")
     questions = []
-    for index in range(len(items or ())):
-        items = cast(_Seq, items)  # not None, or the loop would not run
+    for index in range(len(items)):
         label = f"question {index + 1}: "
         question = r.item_mapping(
             items, index, label=f"question {index + 1}", example="- prompt: What is ...?"
@@ -767,14 +786,15 @@ def _read_questions(r: _Reader, data: _Map, step_type: str) -> tuple[QuestionSpe
 
         options = []
         countable = True
-        option_items = r.sequence(question, "options", label=label, required=True)
-        if option_items is not None and len(option_items) < 2:
-            r.add(
-                question.key_lines["options"],
-                f"{label}a question needs at least two options, found {len(option_items)}",
-            )
-        for option_index in range(len(option_items or ())):
-            option_items = cast(_Seq, option_items)  # not None, or the loop would not run
+        option_items = r.sequence(
+            question,
+            "options",
+            label=label,
+            required=True,
+            at_least=2,
+            too_few=_too_few_options(label),
+        )
+        for option_index in range(len(option_items)):
             option_label = f"question {index + 1}, option {option_index + 1}: "
             option = r.item_mapping(
                 option_items,
@@ -821,12 +841,15 @@ def _read_peer_review(r: _Reader, data: _Map) -> PeerReviewSpec:
     )
     rubric = []
     items = r.sequence(
-        data, "rubric", required=True, top_level=True, requirement=": at least one line"
+        data,
+        "rubric",
+        required=True,
+        top_level=True,
+        requirement=": at least one line",
+        at_least=1,
+        too_few=lambda _: "rubric must have at least one line",
     )
-    if items is not None and not items:
-        r.add(data.key_lines["rubric"], "rubric must have at least one line")
-    for index, item in enumerate(items or ()):
-        items = cast(_Seq, items)  # not None, or the loop would not run
+    for index, item in enumerate(items):
         if not isinstance(item, str):
             r.add(
                 items.item_lines[index], f"rubric line {index + 1} must be text, not {_kind(item)}"
