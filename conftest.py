@@ -93,6 +93,23 @@ def check_page():
 
 
 @pytest.fixture
+def sign_in(live_server):
+    """Signs a user in through the sign-in page of the live server, in a browser page."""
+    from playwright.sync_api import expect
+
+    from stoa.testing import PASSWORD
+
+    def sign_in_as(page, user) -> None:
+        page.goto(f"{live_server.url}/accounts/signin/")
+        page.get_by_label("Email address").fill(user.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+    return sign_in_as
+
+
+@pytest.fixture
 def course(db):
     from stoa.testing import make_course
 

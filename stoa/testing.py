@@ -6,6 +6,7 @@ from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.utils import timezone
 
 from stoa.accounts.models import User
+from stoa.conversation.models import Comment
 from stoa.courses.models import (
     Course,
     CourseOrganisation,
@@ -21,6 +22,7 @@ from stoa.courses.models import (
     TranscriptCue,
     Week,
 )
+from stoa.lib.markdown import render_comment_markdown
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -129,3 +131,30 @@ class FastArgon2PasswordHasher(Argon2PasswordHasher):
     time_cost = 1
     memory_cost = 64
     parallelism = 1
+
+
+def make_comment(
+    author: User,
+    course: Course,
+    text: str = "I think the chart's axis starts at 40, not 0.",
+    *,
+    step: tuple[int, int] = (1, 2),
+    parent: Comment | None = None,
+    ago: datetime.timedelta = datetime.timedelta(0),
+    **fields,
+) -> Comment:
+    """A comment on a step (week, position) of the course's run, written straight to the
+    database, with its Markdown rendered and its thread's reply count kept as posting would."""
+    comment = Comment.objects.create(
+        run=course.runs.get(),
+        step=step_of(course, *step),
+        author=author,
+        parent=parent,
+        body=text,
+        body_html=render_comment_markdown(text),
+        created_at=timezone.now() - ago,
+        **fields,
+    )
+    if parent is not None:
+        Comment.objects.filter(pk=parent.pk).update(reply_count=parent.replies.count())
+    return comment

@@ -4,50 +4,14 @@ JavaScript; and axe-core on a long conversation."""
 import datetime
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
-from stoa.accounts.models import User
 from stoa.conversation.models import Comment, Like
-from stoa.courses.models import Course, TeamRole
+from stoa.courses.models import TeamRole
 from stoa.learning import services as learning
-from stoa.lib.markdown import render_comment_markdown
-from stoa.testing import PASSWORD, step_of
+from stoa.testing import make_comment, step_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page: Page, live_server, user: User) -> None:
-    page.goto(f"{live_server.url}/accounts/signin/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-
-def make(
-    author: User,
-    course: Course,
-    text: str,
-    *,
-    position: int = 2,
-    parent: Comment | None = None,
-    minutes_ago: float = 0,
-    **fields,
-) -> Comment:
-    comment = Comment.objects.create(
-        run=course.runs.get(),
-        step=step_of(course, 1, position),
-        author=author,
-        parent=parent,
-        body=text,
-        body_html=render_comment_markdown(text),
-        created_at=timezone.now() - datetime.timedelta(minutes=minutes_ago),
-        **fields,
-    )
-    if parent is not None:
-        Comment.objects.filter(pk=parent.pk).update(reply_count=parent.replies.count())
-    return comment
 
 
 def comment_by(page: Page, name: str, text: str):
@@ -63,11 +27,16 @@ def cohort(course, learner, other_learner):
 
 
 def test_a_learner_posts_replies_likes_filters_shows_more_edits_and_deletes(
-    live_server, page: Page, cohort, learner, other_learner
+    live_server, sign_in, page: Page, cohort, learner, other_learner
 ):
     for number in range(30):
-        make(other_learner, cohort, f"Robin's comment number {number}", minutes_ago=60 - number)
-    sign_in(page, live_server, learner)
+        make_comment(
+            other_learner,
+            cohort,
+            f"Robin's comment number {number}",
+            ago=datetime.timedelta(minutes=60 - number),
+        )
+    sign_in(page, learner)
     page.goto(live_server.url + step_of(cohort, 1, 2).get_absolute_url())
     conversation = page.get_by_role("region", name="Comments")
 
@@ -131,13 +100,19 @@ def test_a_learner_posts_replies_likes_filters_shows_more_edits_and_deletes(
 
 
 def test_the_conversation_works_without_javascript(
-    live_server, browser: Browser, cohort, learner, other_learner
+    live_server, sign_in, browser: Browser, cohort, learner, other_learner
 ):
     for number in range(27):
-        make(other_learner, cohort, f"Comment {number}", position=3, minutes_ago=60 - number)
+        make_comment(
+            other_learner,
+            cohort,
+            f"Comment {number}",
+            step=(1, 3),
+            ago=datetime.timedelta(minutes=60 - number),
+        )
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    sign_in(page, live_server, learner)
+    sign_in(page, learner)
     page.goto(live_server.url + step_of(cohort, 1, 3).get_absolute_url())
     discussion = page.get_by_role("region", name="Join the discussion")
 
@@ -177,20 +152,22 @@ def long_conversation(cohort, learner, other_learner, educator):
         author = people[number % 3]
         role = TeamRole.LEAD_EDUCATOR if author == educator else ""
         text = f"Comment {number}: *why* the axis matters, see [the data](https://example.org)."
-        comment = make(author, cohort, text, minutes_ago=600 - number, team_role=role)
+        comment = make_comment(
+            author, cohort, text, ago=datetime.timedelta(minutes=600 - number), team_role=role
+        )
         for reply in range(number % 5):
-            make(people[(number + reply + 1) % 3], cohort, f"Reply {reply}", parent=comment)
+            make_comment(people[(number + reply + 1) % 3], cohort, f"Reply {reply}", parent=comment)
     Comment.objects.filter(body__startswith="Comment 59").update(like_count=3)
     return cohort
 
 
 def test_a_long_conversation_is_accessible(
-    live_server, page: Page, long_conversation, learner, check_page
+    live_server, sign_in, page: Page, long_conversation, learner, check_page
 ):
     url = live_server.url + step_of(long_conversation, 1, 2).get_absolute_url()
     page.goto(url)
     check_page(page, "conversation-visitor")
-    sign_in(page, live_server, learner)
+    sign_in(page, learner)
     page.goto(url)
     check_page(page, "conversation-learner")
     page.get_by_role("link", name="Show more comments").click()

@@ -1,8 +1,6 @@
 """Reporting comments, the course team's moderation queue, and hiding, restoring and
 dismissing: who may, what is logged, who is told."""
 
-import datetime
-
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -16,29 +14,9 @@ from stoa.conversation import services as conversation
 from stoa.conversation.models import Comment, ModerationAction, Notification, Report
 from stoa.courses.models import Course, CourseTeamMember, TeamRole
 from stoa.learning import services as learning
-from stoa.lib.markdown import render_comment_markdown
-from stoa.testing import make_course, make_user, step_of
+from stoa.testing import make_comment, make_course, make_user, step_of
 
 pytestmark = pytest.mark.django_db
-
-
-def make_comment(
-    author: User,
-    course: Course,
-    *,
-    text: str = "I think the chart's axis starts at 40, not 0.",
-    step: tuple[int, int] = (1, 2),
-    ago: datetime.timedelta = datetime.timedelta(0),
-) -> Comment:
-    """A comment made directly, as the comment services would store it."""
-    return Comment.objects.create(
-        run=course.runs.get(),
-        step=step_of(course, *step),
-        author=author,
-        body=text,
-        body_html=render_comment_markdown(text),
-        created_at=timezone.now() - ago,
-    )
 
 
 def report_url(comment: Comment) -> str:

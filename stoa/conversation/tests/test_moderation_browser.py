@@ -2,24 +2,13 @@
 hides it from the moderation queue, and its author reads why."""
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from stoa.accounts.models import User
-from stoa.conversation.models import Comment, ModerationAction, Report
+from stoa.conversation.models import ModerationAction, Report
 from stoa.learning import services as learning
-from stoa.lib.markdown import render_comment_markdown
-from stoa.testing import PASSWORD, step_of
+from stoa.testing import make_comment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page: Page, live_server, user: User) -> None:
-    page.goto(f"{live_server.url}/accounts/signin/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def sign_out(page: Page) -> None:
@@ -28,21 +17,14 @@ def sign_out(page: Page) -> None:
 
 
 def test_learner_reports_educator_hides_and_author_reads_why(
-    live_server, page: Page, course, learner, other_learner, educator, check_page
+    live_server, sign_in, page: Page, course, learner, other_learner, educator, check_page
 ):
     for person in (learner, other_learner):
         learning.enrol(user=person, course=course)
     text = "Anyone who believes this chart is *an idiot*."
-    comment = Comment.objects.create(
-        run=course.runs.get(),
-        step=step_of(course, 1, 2),
-        author=other_learner,
-        body=text,
-        body_html=render_comment_markdown(text),
-        created_at=timezone.now(),
-    )
+    comment = make_comment(other_learner, course, text)
 
-    sign_in(page, live_server, learner)
+    sign_in(page, learner)
     page.goto(f"{live_server.url}/courses/{course.slug}/comments/{comment.pk}/report/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Report a comment")
     expect(page.get_by_text("Anyone who believes this chart is")).to_be_visible()
@@ -55,7 +37,7 @@ def test_learner_reports_educator_hides_and_author_reads_why(
     assert Report.objects.get().reason == "Calls people names."
     sign_out(page)
 
-    sign_in(page, live_server, educator)
+    sign_in(page, educator)
     page.goto(f"{live_server.url}/courses/{course.slug}/moderation/")
     item = page.get_by_role("listitem").filter(
         has=page.get_by_role("heading", name="Comment by Robin Other")
@@ -76,6 +58,6 @@ def test_learner_reports_educator_hides_and_author_reads_why(
     assert ModerationAction.objects.get().kind == ModerationAction.Kind.HIDE
     sign_out(page)
 
-    sign_in(page, live_server, other_learner)
+    sign_in(page, other_learner)
     page.goto(f"{live_server.url}/activity/")
     expect(page.get_by_text("Please disagree with the chart, not with people.")).to_be_visible()

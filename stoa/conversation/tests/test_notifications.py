@@ -9,29 +9,14 @@ from django.utils import timezone
 
 from stoa.accounts.models import User
 from stoa.conversation import moderation, notifications, services
-from stoa.conversation.models import Comment, Follow, ModerationAction, Notification
+from stoa.conversation.models import Follow, ModerationAction, Notification
 from stoa.learning import services as learning
-from stoa.lib.markdown import render_comment_markdown
-from stoa.testing import make_user, step_of
+from stoa.testing import make_comment, make_user, step_of
 
 pytestmark = pytest.mark.django_db
 
 ACTIVITY = reverse("notifications:activity")
 MARK_ALL_READ = reverse("notifications:mark_all_read")
-
-
-def make_comment(author, course, text="Percentages need a base.", *, parent=None, **extra):
-    """A comment on step 1.2 of the course's run, written straight to the database."""
-    return Comment.objects.create(
-        run=course.runs.get(),
-        step=step_of(course, 1, 2),
-        author=author,
-        parent=parent,
-        body=text,
-        body_html=render_comment_markdown(text),
-        created_at=extra.pop("created_at", timezone.now()),
-        **extra,
-    )
 
 
 def follow(follower, followed):

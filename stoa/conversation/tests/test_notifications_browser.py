@@ -2,43 +2,23 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from stoa.accounts.models import User
 from stoa.conversation import notifications
-from stoa.conversation.models import Comment, Notification
+from stoa.conversation.models import Notification
 from stoa.learning import services as learning
-from stoa.lib.markdown import render_comment_markdown
-from stoa.testing import PASSWORD, step_of
+from stoa.testing import make_comment, step_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def sign_in(page: Page, live_server, user: User) -> None:
-    page.goto(f"{live_server.url}/accounts/signin/")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-
-def comment(author: User, course, text: str, parent: Comment | None = None) -> Comment:
-    return Comment.objects.create(
-        run=course.runs.get(),
-        step=step_of(course, 1, 2),
-        author=author,
-        parent=parent,
-        body=text,
-        body_html=render_comment_markdown(text),
-        created_at=timezone.now(),
-    )
-
-
 def test_a_learner_reads_a_reply_in_their_activity(
-    live_server, page: Page, check_page, course, learner, other_learner, educator
+    live_server, sign_in, page: Page, check_page, course, learner, other_learner, educator
 ):
     learning.enrol(user=learner, course=course)
     learning.enrol(user=other_learner, course=course)
-    mine = comment(learner, course, "Is a **median** better here?")
-    reply = comment(other_learner, course, "Yes: the *mean* is pulled by outliers.", parent=mine)
+    mine = make_comment(learner, course, "Is a **median** better here?")
+    reply = make_comment(
+        other_learner, course, "Yes: the *mean* is pulled by outliers.", parent=mine
+    )
     notifications.notify(
         recipient=learner, kind=Notification.Kind.REPLY, actor=other_learner, comment=reply
     )
@@ -47,7 +27,7 @@ def test_a_learner_reads_a_reply_in_their_activity(
     )
     Notification.objects.filter(actor=educator).update(read_at=timezone.now())
 
-    sign_in(page, live_server, learner)
+    sign_in(page, learner)
     nav = page.get_by_role("navigation", name="Site")
     nav.get_by_role("link", name="Activity (1 unread)").click()
 
@@ -73,9 +53,9 @@ def test_a_learner_reads_a_reply_in_their_activity(
 
 
 def test_a_learner_opts_into_the_digest_and_keeps_comments_private(
-    live_server, page: Page, check_page, learner
+    live_server, sign_in, page: Page, check_page, learner
 ):
-    sign_in(page, live_server, learner)
+    sign_in(page, learner)
     page.goto(f"{live_server.url}/accounts/profile/")
 
     page.get_by_label("Email me a daily digest").check()
@@ -91,13 +71,13 @@ def test_a_learner_opts_into_the_digest_and_keeps_comments_private(
 
 
 def test_a_learner_bookmarks_a_comment_finds_it_on_their_bookmarks_page_and_removes_it(
-    live_server, page: Page, check_page, course, learner, other_learner
+    live_server, sign_in, page: Page, check_page, course, learner, other_learner
 ):
     learning.enrol(user=learner, course=course)
     learning.enrol(user=other_learner, course=course)
-    comment(other_learner, course, "Always ask **what the baseline** was.")
+    make_comment(other_learner, course, "Always ask **what the baseline** was.")
 
-    sign_in(page, live_server, learner)
+    sign_in(page, learner)
     page.goto(f"{live_server.url}{step_of(course, 1, 2).get_absolute_url()}")
     page.get_by_role("button", name="Bookmark").click()
     expect(page.get_by_role("button", name="Bookmark")).to_have_attribute("aria-pressed", "true")
