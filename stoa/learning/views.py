@@ -2,7 +2,7 @@ import datetime
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -65,14 +65,17 @@ def step_access(request: HttpRequest, slug: str, week: int, position: int) -> St
     return StepAccess(step, course, enrolment, run, is_team, opens_on)
 
 
-def _learner_access(request: HttpRequest, slug: str, week: int, position: int) -> StepAccess:
-    """As step_access, for actions: only a learner on the course, on an open week."""
+def _learner_access(
+    request: HttpRequest, slug: str, week: int, position: int
+) -> tuple[StepAccess, Enrolment]:
+    """As step_access, for actions: only a learner on the course, on an open week; with their
+    enrolment."""
     access = step_access(request, slug, week, position)
     if access.enrolment is None:
         raise PermissionDenied("Join this course to mark its steps complete.")
     if access.is_locked:
         raise PermissionDenied(f"This step opens on {access.opens_on:%-d %B %Y}.")
-    return access
+    return access, access.enrolment
 
 
 def course(request: HttpRequest, slug: str) -> HttpResponse:
@@ -180,8 +183,7 @@ def _media_urls(step: Step) -> dict[str, str]:
 def complete(
     request: AuthenticatedHttpRequest, slug: str, week: int, position: int
 ) -> HttpResponse:
-    access = _learner_access(request, slug, week, position)
-    enrolment = cast(Enrolment, access.enrolment)  # _learner_access refuses anyone without one
+    access, enrolment = _learner_access(request, slug, week, position)
     services.complete_step(enrolment=enrolment, step=access.step)
     return _after_completion(request, access, completed=True)
 
@@ -191,8 +193,7 @@ def complete(
 def uncomplete(
     request: AuthenticatedHttpRequest, slug: str, week: int, position: int
 ) -> HttpResponse:
-    access = _learner_access(request, slug, week, position)
-    enrolment = cast(Enrolment, access.enrolment)  # _learner_access refuses anyone without one
+    access, enrolment = _learner_access(request, slug, week, position)
     services.uncomplete_step(enrolment=enrolment, step=access.step)
     return _after_completion(request, access, completed=False)
 
