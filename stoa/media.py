@@ -15,7 +15,9 @@ from django.utils._os import safe_join
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
-RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# One range only: several would need a multipart/byteranges answer, and the whole file is an
+# equally correct reply to them. [0-9], not \d, which also matches other scripts' digits.
+RANGE_RE = re.compile(r"bytes=([0-9]*)-([0-9]*)")
 
 
 @require_safe
@@ -30,18 +32,12 @@ def serve_media(request: HttpRequest, path: str) -> HttpResponseBase:
     size = stat.st_size
     content_type = mimetypes.guess_type(full_path)[0] or "application/octet-stream"
 
-    start, end = 0, size - 1
-    match = RANGE_RE.match(request.headers.get("Range", ""))
-    if match and (match[1] or match[2]):
-        if match[1]:
-            start = int(match[1])
-            end = min(int(match[2]), size - 1) if match[2] else size - 1
-        else:  # "bytes=-N": the last N bytes
-            start = max(size - int(match[2]), 0)
-        if start > end or start >= size:
-            unsatisfiable = HttpResponse(status=416)
-            unsatisfiable["Content-Range"] = f"bytes */{size}"
-            return unsatisfiable
+    requested = _requested_range(request.headers.get("Range", ""), size)
+    start, end = requested or (0, size - 1)
+    if requested and start > end:
+        unsatisfiable = HttpResponse(status=416)
+        unsatisfiable["Content-Range"] = f"bytes */{size}"
+        return unsatisfiable
 
     handle = open(full_path, "rb")  # noqa: SIM115 - FileResponse closes it
     handle.seek(start)
@@ -52,10 +48,45 @@ def serve_media(request: HttpRequest, path: str) -> HttpResponseBase:
     response["Last-Modified"] = http_date(stat.st_mtime)
     # Imported media get content-addressed names, so a URL never changes meaning.
     response["Cache-Control"] = "public, max-age=31536000, immutable"
-    if match and (match[1] or match[2]):
+    if requested:
         response.status_code = 206
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
     return response
+
+
+def _requested_range(header: str, size: int) -> tuple[int, int] | None:
+    """The first and last byte a Range header asks for, the last capped at the end of the file,
+    or None when the header is absent or not one valid range (RFC 9110 section 14.1.1), which
+    the whole file answers. A first byte after the last means the range cannot be satisfied:
+    it starts at or beyond the end, or asks for the last 0 bytes.
+    """
+    match = RANGE_RE.fullmatch(header)
+    if not match or not (match[1] or match[2]):
+        return None
+    first, last = match[1], match[2]
+    if not first:  # "bytes=-N": the last N bytes
+        return size - _capped(last, size), size - 1
+    start = _capped(first, size)
+    if not last:
+        return start, size - 1
+    end = _capped(last, size)
+    # A last byte before the first makes the range invalid. Capping keeps their order unless
+    # both are at or beyond the end, which is unsatisfiable whatever their order.
+    if end < start:
+        return None
+    return start, min(end, size - 1)
+
+
+def _capped(digits: str, ceiling: int) -> int:
+    """The number a string of ASCII digits spells, or the ceiling when that is smaller.
+
+    Clients choose these digits: int() refuses more than 4,300 of them (ValueError), so a
+    number with more digits than the ceiling is known to be larger without converting it.
+    """
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > len(str(ceiling)):
+        return ceiling
+    return min(int(digits), ceiling)
 
 
 def _limited(handle, length: int, chunk_size: int = 64 * 1024):
