@@ -266,6 +266,10 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Error reports (the debug page, error emails) leave out the passwords in DATABASE_URL,
+# REDIS_URL and any other URL, wherever they turn up: settings, request.META, variables.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "stoa.lib.error_reports.SecretHidingExceptionReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

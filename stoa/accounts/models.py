@@ -1,14 +1,44 @@
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext, gettext_lazy
+
+# What pages show for a person without a display name: accounts made before one was required.
+# Neutral on purpose: it may stand for a learner, an educator or a member of staff.
+UNNAMED = gettext_lazy("Unnamed member")
+
+
+def public_name(display_name: str | None) -> str:
+    """The name to show for a person, for code that reads display names with values(), as
+    comment lists do; a loaded User has the same as User.public_name."""
+    return (display_name or "").strip() or str(UNNAMED)
+
+
+def validate_display_name(value: str) -> None:
+    """Refuses a name of only spaces, which CharField's own check for blank lets through.
+    Forms strip their input first; createsuperuser and full_clean() do not."""
+    if not value.strip():
+        raise ValidationError(gettext_lazy("Enter a display name, not just spaces."), "spaces")
 
 
 class StoaUserManager(UserManager):
     """People sign in with their email address; there is no separate username."""
 
     def _create_user_object(self, username, email, password, **extra_fields):
+        # Every way of making an account comes here (create_user, create_superuser and their
+        # async twins, so the shell, imports and single sign-on too): names are checked once.
+        display_name = (extra_fields.get("display_name") or "").strip()
+        if not display_name:
+            raise ValueError(
+                gettext(
+                    "Every account needs a display name, not blank or only spaces: "
+                    "people see it beside what the account writes."
+                )
+            )
+        extra_fields["display_name"] = display_name
         email = self.normalize_email(email or username)
         user = self.model(email=email, **extra_fields)
         user.password = ""
@@ -38,7 +68,7 @@ class User(AbstractUser):
     first_name = None  # type: ignore[assignment]
     last_name = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
-    display_name = models.CharField(max_length=80)
+    display_name = models.CharField(max_length=80, validators=[validate_display_name])
     bio = models.TextField(blank=True, max_length=1000)
     # Settings people choose on their profile page. They live here, not in conversation,
     # because accounts may not import the apps built on it; conversation reads them.
@@ -65,10 +95,16 @@ class User(AbstractUser):
         ]
 
     def __str__(self):
-        return self.display_name or self.email
+        return self.public_name
+
+    @property
+    def public_name(self) -> str:
+        """The display name, or a neutral label for an account without one: what every page
+        shows for this person. Never the email address, which is private."""
+        return public_name(self.display_name)
 
     def get_full_name(self):
-        return self.display_name
+        return self.public_name
 
     def get_short_name(self):
-        return self.display_name
+        return self.public_name

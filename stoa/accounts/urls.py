@@ -6,7 +6,8 @@ from stoa.accounts.forms import ChangePasswordForm, NewPasswordForm
 
 app_name = "accounts"
 
-# Password change and reset are Django's own views, with Stoa's forms and templates.
+# Password change and reset are Django's own views, with Stoa's forms and templates; the reset
+# link's view is Django's too, with one addition (views.PasswordResetConfirmView).
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("signin/", views.signin, name="signin"),
@@ -36,7 +37,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        views.PasswordResetConfirmView.as_view(
             form_class=NewPasswordForm,
             template_name="accounts/password_reset_confirm.html",
             success_url=reverse_lazy("accounts:password_reset_complete"),

@@ -1,15 +1,19 @@
 from typing import cast
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render, resolve_url
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -55,7 +59,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 form.add_error("email", form.error_messages["email_taken"])
             else:
                 login(request, user)
-                messages.success(request, f"Welcome to {settings.SITE_NAME}, {user.display_name}.")
+                messages.success(request, f"Welcome to {settings.SITE_NAME}, {user.public_name}.")
                 return redirect(next_url or "/")
     return render(request, "accounts/signup.html", {"form": form, "next": next_url})
 
@@ -77,6 +81,32 @@ def signin(request: HttpRequest) -> HttpResponse:
             login(request, form.get_user())
             return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
     return render(request, "accounts/signin.html", {"form": form, "next": next_url})
+
+
+@sensitive_post_parameters()
+@never_cache
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """Stands in for the admin's own sign-in page (stoa/urls.py routes it first), which would
+    check passwords without Stoa's limits: staff sign in on Stoa's page like everyone else,
+    and a password posted here is never looked at."""
+    next_url = _safe_next(request) or reverse("admin:index")
+    if not request.user.is_authenticated:
+        return redirect_to_login(next_url, settings.LOGIN_URL)
+    if not admin.site.has_permission(request):
+        # The admin sends signed-in people here when they may not use it; sending them to
+        # sign in again would loop.
+        raise PermissionDenied(gettext("This account may not use the admin."))
+    return redirect(next_url)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's view for the emailed link. A new password set through it also clears the
+    failed sign-ins counted against the account: resetting is the owner's way past them."""
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        limits.password_was_reset(self.request, email=form.user.email)
+        return response
 
 
 _send_reset_link = auth_views.PasswordResetView.as_view(

@@ -1,7 +1,7 @@
 """Fixed-window rate limits kept in Django's cache: sign-in and sign-up now, comments later.
 
 A limit allows `limit` hits per `window_seconds` for each identity (an email address, an IP
-address, a user id) within a scope ("signin-email", "signup-ip"). Windows are aligned to the
+address, a user id) within a scope ("signin-pair", "signup-ip"). Windows are aligned to the
 epoch, so a window's count lives under one cache key that expires on its own.
 
 Counting is `cache.add(key, 1)` then `cache.incr(key)`. On Redis both are single commands, so
@@ -10,6 +10,9 @@ and counts each process separately, which suits the single-server default. Cache
 atomic increment (database, file) can undercount under concurrent requests.
 
 Identities are hashed with the secret key: email addresses are not kept in the cache in clear.
+
+Beside the counts, `remember` keeps a mark that an identity has proved itself (a sign-in that
+succeeded from one address), which callers use to exempt it from some limits.
 """
 
 import contextlib
@@ -35,12 +38,15 @@ class RateLimitResult:
         return max(1, math.ceil(self.retry_after / 60))
 
 
+def _digest(identity: str) -> str:
+    return salted_hmac("stoa.lib.ratelimit", identity, algorithm="sha256").hexdigest()[:32]
+
+
 def _window(scope: str, identity: str, window_seconds: int, now: float) -> tuple[str, int]:
     if window_seconds < 1:
         raise ValueError("window_seconds must be at least 1")
     index = int(now // window_seconds)
-    digest = salted_hmac("stoa.lib.ratelimit", identity, algorithm="sha256").hexdigest()[:32]
-    key = f"ratelimit:{scope}:{window_seconds}:{index}:{digest}"
+    key = f"ratelimit:{scope}:{window_seconds}:{index}:{_digest(identity)}"
     return key, (index + 1) * window_seconds
 
 
@@ -73,6 +79,23 @@ def forgive(scope: str, identity: str, *, window_seconds: int, now: float | None
     key, _ = _window(scope, identity, window_seconds, now)
     with contextlib.suppress(ValueError):  # the window has already ended
         cache.decr(key)
+
+
+def clear(scope: str, identity: str, *, window_seconds: int, now: float | None = None) -> None:
+    """Forgets every hit in the current window, e.g. once a person has shown who they are by
+    resetting their password. Earlier windows need no clearing: they no longer count."""
+    now = time.time() if now is None else now
+    key, _ = _window(scope, identity, window_seconds, now)
+    cache.delete(key)
+
+
+def remember(scope: str, identity: str, *, seconds: int) -> None:
+    """Marks `identity` as known in `scope` for `seconds`, starting again on each call."""
+    cache.set(f"ratelimit-known:{scope}:{_digest(identity)}", True, timeout=seconds)
+
+
+def is_remembered(scope: str, identity: str) -> bool:
+    return cache.get(f"ratelimit-known:{scope}:{_digest(identity)}", False) is True
 
 
 def client_ip(request: HttpRequest) -> str:

@@ -116,6 +116,56 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
     assert "no issues" in result.stdout
 
 
+DEBUG_PAGE = """
+import os, sys
+import django
+django.setup()
+from django.test import RequestFactory
+from django.views.debug import technical_500_response
+
+# As under runserver, where the request's META holds the server's environment.
+request = RequestFactory().get("/", **os.environ)
+database_url = os.environ["DATABASE_URL"]  # a variable of the frame that fails
+try:
+    raise RuntimeError("something went wrong")
+except RuntimeError:
+    response = technical_500_response(request, *sys.exc_info())
+sys.stdout.write(response.content.decode())
+"""
+
+
+def test_the_debug_error_page_shows_no_database_or_redis_password():
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("STOA_", "DATABASE_URL"))}
+    clean.pop("REDIS_URL", None)
+    env = {
+        **clean,
+        "DJANGO_SETTINGS_MODULE": "stoa.settings",
+        "STOA_DATA_DIR": "/tmp/stoa-settings-test",
+        "DATABASE_URL": "postgres://stoa:db-pass-7Hq2@db.internal:5433/stoa",
+        "REDIS_URL": "redis://:redis-pass-9Xk4@cache.internal:6380/2",
+        # Not one of Stoa's settings: hidden because it is a URL with a password in it.
+        "MAILER_URL": "smtp://mailer:mail-pass-4Wd8@mail.internal:587",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", DEBUG_PAGE], env=env, capture_output=True, text=True, check=False
+    )
+
+    assert result.returncode == 0, result.stderr
+    page = result.stdout
+    assert "something went wrong" in page
+    assert "db.internal" in page and "cache.internal:6380" in page and "mail.internal" in page
+    for password in ("db-pass-7Hq2", "redis-pass-9Xk4", "mail-pass-4Wd8"):
+        assert password not in page
+
+
+def test_production_uses_the_filter_that_hides_url_passwords():
+    config = load_settings(**PRODUCTION_ENV)
+
+    assert config["DEFAULT_EXCEPTION_REPORTER_FILTER"] == (
+        "stoa.lib.error_reports.SecretHidingExceptionReporterFilter"
+    )
+
+
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own settings")
 @pytest.mark.django_db
 def test_sqlite_connection_uses_wal_and_waits_for_locks():

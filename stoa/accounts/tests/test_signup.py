@@ -116,3 +116,11 @@ def test_two_sign_ups_racing_for_one_address_cannot_both_succeed(db):
 def test_sign_up_page_makes_no_queries(client, django_assert_max_num_queries):
     with django_assert_max_num_queries(0):
         assert client.get(SIGNUP).status_code == 200
+
+
+def test_a_name_of_only_spaces_is_refused(client):
+    response = sign_up(client, display_name="   ")
+
+    assert response.status_code == 200
+    assert "This field is required." in response.text
+    assert not User.objects.filter(email="lin@example.org").exists()

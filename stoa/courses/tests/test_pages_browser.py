@@ -33,9 +33,11 @@ def test_visitor_browses_the_catalogue_to_a_course(live_server, page: Page, cour
 def test_admin_signs_in_to_django_admin(live_server, page: Page):
     User.objects.create_superuser("admin@example.org", "a-long-admin-password", display_name="A")
     page.goto(f"{live_server.url}/admin/")
+    # The admin sends staff to Stoa's own sign-in page, and back once they are signed in.
+    expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
     page.get_by_label("Email address").fill("admin@example.org")
     page.get_by_label("Password").fill("a-long-admin-password")
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("link", name="Courses").first).to_be_visible()
     page.goto(f"{live_server.url}/admin/courses/course/")
     expect(page.get_by_role("heading", name="Select course to change")).to_be_visible()

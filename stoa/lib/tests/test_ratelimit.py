@@ -82,6 +82,22 @@ def test_forgive_after_the_window_ended_does_nothing():
     assert hits(3) == [RateLimitResult(allowed=True, retry_after=0)] * 3
 
 
+def test_clear_forgets_every_hit_in_the_window():
+    hits(5)
+    ratelimit.clear("signin", "ada@example.org", window_seconds=WINDOW, now=START)
+
+    assert hits(3) == [RateLimitResult(allowed=True, retry_after=0)] * 3
+
+
+def test_a_remembered_identity_is_known_in_its_scope_only():
+    ratelimit.remember("signin-known", "ada@example.org", seconds=60)
+
+    assert ratelimit.is_remembered("signin-known", "ada@example.org")
+    assert not ratelimit.is_remembered("signin-known", "grace@example.org")
+    assert not ratelimit.is_remembered("other", "ada@example.org")
+    assert not any("ada" in key for key in cache._cache)
+
+
 def test_identities_are_not_kept_in_the_cache_in_clear():
     hits(1, "ada@example.org")
 
