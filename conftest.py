@@ -93,6 +93,15 @@ def check_page():
 
 
 @pytest.fixture
+def media_root(settings, tmp_path: Path) -> Path:
+    """Media storage in a folder of this test's own."""
+    root = tmp_path / "media-root"
+    root.mkdir()
+    settings.MEDIA_ROOT = root
+    return root
+
+
+@pytest.fixture
 def sign_in(live_server):
     """Signs a user in through the sign-in page of the live server, in a browser page."""
     from playwright.sync_api import expect
@@ -151,6 +160,40 @@ def other_course_educator(db):
         course=other, position=2, name="Sam Elsewhere", role=TeamRole.EDUCATOR, user=user
     )
     return user
+
+
+@pytest.fixture
+def second_run(course):
+    """Another run of the course, three weeks in: its own cohort and conversation."""
+    from stoa.testing import make_run
+
+    return make_run(course, started_days_ago=21)
+
+
+@pytest.fixture
+def other_run_learner(db, second_run):
+    """A learner of the course, but on its other run."""
+    from stoa.testing import enrol_in, make_user
+
+    user = make_user("kit@example.org", name="Kit Otherrun")
+    enrol_in(user, second_run)
+    return user
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed up to the site, on no course."""
+    from stoa.testing import make_user
+
+    return make_user("olu@example.org", name="Olu Outsider")
+
+
+@pytest.fixture
+def visitor():
+    """Not signed in."""
+    from django.contrib.auth.models import AnonymousUser
+
+    return AnonymousUser()
 
 
 @pytest.fixture

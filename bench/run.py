@@ -37,7 +37,7 @@ REPO = BENCH.parent
 VENV_BIN = Path(sys.executable).parent
 WORKERS = 2
 THREADS, CONNECTIONS = 2, 16
-# What the step page's comment form posts (stoa/conversation/forms.py: CommentForm), besides
+# What the step page's comment form posts (stoa/conversation/comments/forms.py: CommentForm), besides
 # its CSRF and submission tokens.
 COMMENT_TEXT = "Benchmark comment: *where* did this number come from?"
 # Learners whose sessions post comments, in turn: enough that none reaches the per-user rate

@@ -74,8 +74,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "stoa.urls"
-# Sections other apps add below every step page (see stoa.learning.views.step_panels).
-STOA_STEP_PANELS = ["stoa.conversation.panels.step_conversation"]
+# Sections other apps add below every step page (see stoa.learning.access).
+STOA_STEP_PANELS = ["stoa.conversation.comments.panels.step_conversation"]
 WSGI_APPLICATION = "stoa.wsgi.application"
 ASGI_APPLICATION = "stoa.asgi.application"
 
@@ -91,7 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "stoa.context_processors.site",
-                "stoa.conversation.context_processors.unread_notifications",
+                "stoa.conversation.notifications.context_processors.unread_notifications",
             ],
         },
     },

@@ -22,6 +22,7 @@ from stoa.courses.models import (
     TranscriptCue,
     Week,
 )
+from stoa.learning.models import Enrolment
 from stoa.lib.markdown import render_comment_markdown
 
 PASSWORD = "correct-horse-battery-staple"
@@ -118,6 +119,19 @@ def _add_type_parts(step: Step) -> None:
         )
 
 
+def make_run(course: Course, *, started_days_ago: int) -> CourseRun:
+    """Another run of the course, started that many days ago (in the future if negative)."""
+    starts_on = timezone.localdate() - datetime.timedelta(days=started_days_ago)
+    return CourseRun.objects.create(course=course, starts_on=starts_on)
+
+
+def enrol_in(user: User, run: CourseRun) -> Enrolment:
+    """The user on this run of its course, as joining would have put them there."""
+    return Enrolment.objects.create(
+        user=user, run=run, course_id=run.course_id, joined_at=timezone.now()
+    )
+
+
 def step_of(course: Course, week: int, position: int) -> Step:
     return Step.objects.select_related("week__course").get(
         week__course=course, week__number=week, position=position
@@ -143,10 +157,11 @@ def make_comment(
     ago: datetime.timedelta = datetime.timedelta(0),
     **fields,
 ) -> Comment:
-    """A comment on a step (week, position) of the course's run, written straight to the
-    database, with its Markdown rendered and its thread's reply count kept as posting would."""
+    """A comment on a step (week, position) of the course's first run (or run=), written
+    straight to the database, with its Markdown rendered and its thread's reply count kept
+    as posting would."""
     comment = Comment.objects.create(
-        run=course.runs.get(),
+        run=fields.pop("run", None) or course.runs.order_by("pk").first(),
         step=step_of(course, *step),
         author=author,
         parent=parent,

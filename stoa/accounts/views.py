@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -21,15 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from stoa.accounts import limits, services
 from stoa.accounts.forms import EmailPasswordResetForm, ProfileForm, SignInForm, SignUpForm
 from stoa.accounts.models import User
-
-
-def _safe_next(request: HttpRequest) -> str:
-    """The `next` address from the form or query string, or "" if it leads off this site."""
-    url = request.POST.get("next") or request.GET.get("next") or ""
-    safe = url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return url if safe else ""
+from stoa.lib.http import safe_next
 
 
 def _refused(
@@ -44,7 +35,7 @@ def _refused(
 @never_cache
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    next_url = _safe_next(request)
+    next_url = safe_next(request)
     form = SignUpForm()
     if request.method == "POST":
         if refusal := limits.check_sign_up(request):
@@ -68,7 +59,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def signin(request: HttpRequest) -> HttpResponse:
-    next_url = _safe_next(request)
+    next_url = safe_next(request)
     form = SignInForm(request)
     if request.method == "POST":
         email = request.POST.get("username", "")
@@ -89,7 +80,7 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     """Stands in for the admin's own sign-in page (stoa/urls.py routes it first), which would
     check passwords without Stoa's limits: staff sign in on Stoa's page like everyone else,
     and a password posted here is never looked at."""
-    next_url = _safe_next(request) or reverse("admin:index")
+    next_url = safe_next(request) or reverse("admin:index")
     if not request.user.is_authenticated:
         return redirect_to_login(next_url, settings.LOGIN_URL)
     if not admin.site.has_permission(request):

@@ -150,6 +150,13 @@ class CourseRun(models.Model):
     def is_week_open(self, number: int, *, today: datetime.date) -> bool:
         return self.week_opens_on(number) <= today
 
+    def open_week_count(self, *, today: datetime.date) -> int:
+        """How many weeks are open today: week N is open when N is at most this (0 before
+        the start). Past the course's last week it counts on, which does no harm."""
+        if today < self.starts_on:
+            return 0
+        return (today - self.starts_on).days // 7 + 1
+
     def current_week_number(self, *, today: datetime.date, week_count: int) -> int:
         """The week the run is in today, clamped to the course's weeks."""
         elapsed = (today - self.starts_on).days // 7 + 1

@@ -10,7 +10,9 @@ from typing import cast
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Max
 
+from stoa.accounts.models import User
 from stoa.courses.models import (
     Course,
     CourseOrganisation,
@@ -21,6 +23,7 @@ from stoa.courses.models import (
     PeerReviewSettings,
     Question,
     Step,
+    TeamRole,
     TranscriptCue,
     Week,
 )
@@ -461,3 +464,69 @@ def export_course(*, course: Course, destination: Path) -> None:
         with default_storage.open(name, "rb") as source, target.open("wb") as copy:
             shutil.copyfileobj(source, copy)
     logger.info("Exported course %s to %s", course.slug, destination)
+
+
+# --- The course team's accounts ------------------------------------------------------------
+
+
+class NotOnTeam(Exception):
+    """The account is not on the course's team."""
+
+
+@dataclass(frozen=True)
+class TeamChange:
+    """What add_team_member did: "unchanged", "role changed", "linked" (to the package's
+    listing of the same person) or "added"; package_role_returns when the package lists the
+    member too, so that its next import sets the role it gives them again."""
+
+    member: CourseTeamMember
+    outcome: str
+    package_role_returns: bool = False
+
+
+@transaction.atomic
+def add_team_member(*, course: Course, user: User, role: TeamRole) -> TeamChange:
+    """Puts an account on the course's team with this role, or changes its role there."""
+    Course.objects.select_for_update().filter(pk=course.pk).first()  # one change at a time
+    team = CourseTeamMember.objects.filter(course=course)
+    member = team.filter(user=user).first()
+    if member is not None:
+        if member.role == role:
+            return TeamChange(member, "unchanged")
+        member.role = role
+        member.save(update_fields=["role"])
+        return TeamChange(member, "role changed", package_role_returns=member.from_package)
+    # The package may list this person already: link the account to them rather than show
+    # them twice.
+    member = team.filter(
+        user__isnull=True, from_package=True, name__iexact=user.display_name
+    ).first()
+    if member is not None:
+        listed_role = member.role
+        member.user, member.role = user, role
+        member.save(update_fields=["user", "role"])
+        return TeamChange(member, "linked", package_role_returns=role != listed_role)
+    last = team.aggregate(last=Max("position"))["last"] or 0
+    member = CourseTeamMember.objects.create(
+        course=course,
+        position=last + 1,
+        name=user.public_name,
+        role=role,
+        user=user,
+    )
+    return TeamChange(member, "added")
+
+
+@transaction.atomic
+def remove_team_member(*, course: Course, user: User) -> None:
+    """Takes an account off the course's team. A member the package lists stays on the
+    course's page, without the account; NotOnTeam if the account is not on the team."""
+    members = list(CourseTeamMember.objects.filter(course=course, user=user))
+    if not members:
+        raise NotOnTeam
+    for member in members:
+        if member.from_package:
+            member.user = None
+            member.save(update_fields=["user"])
+        else:
+            member.delete()

@@ -4,7 +4,7 @@ from stoa.learning import views
 
 app_name = "learning"
 
-step = "courses/<slug:slug>/steps/<int:week>.<int:position>/"
+step = "courses/<slug:slug>/steps/<id:week>.<id:position>/"
 urlpatterns = [
     path("my-courses/", views.my_courses, name="my_courses"),
     path("courses/<slug:slug>/", views.course, name="course"),

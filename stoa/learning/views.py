@@ -1,68 +1,19 @@
-import datetime
-import functools
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
-from stoa.courses.models import Course, CourseRun, Step
+from stoa.courses.models import Course, Step
 from stoa.courses.selectors import course_outline
 from stoa.learning import selectors, services
+from stoa.learning.access import StepAccess, step_access, step_panels
 from stoa.learning.models import Enrolment
 from stoa.lib.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from stoa.lib.markdown import render_step_markdown
 from stoa.lib.transcripts import format_spoken_time
-
-
-@dataclass
-class StepPanel:
-    """A section another app adds below a step: a template and its context."""
-
-    template_name: str
-    context: dict[str, Any]
-
-
-@dataclass
-class StepAccess:
-    step: Step
-    course: Course
-    enrolment: Enrolment | None
-    run: CourseRun | None
-    is_team: bool
-    opens_on: datetime.date | None  # set while the step's week is not open yet
-
-    @property
-    def is_locked(self) -> bool:
-        return self.opens_on is not None
-
-
-def step_access(request: HttpRequest, slug: str, week: int, position: int) -> StepAccess:
-    """Finds the step and decides what this person may see of it.
-
-    Anyone may read an open step. Learners follow their run's calendar; visitors and people
-    who have not joined follow the next open run; the course team sees everything.
-    """
-    try:
-        step = selectors.step_at(course_slug=slug, week=week, position=position)
-    except Step.DoesNotExist as exc:
-        raise Http404("No such step") from exc
-    course = step.week.course
-    enrolment = selectors.enrolment_for(user=request.user, course=course)
-    is_team = selectors.is_course_team(user=request.user, course=course)
-    run = enrolment.run if enrolment else selectors.next_open_run(course=course)
-    opens_on = None
-    if run is not None and not is_team and not run.is_week_open(week, today=timezone.localdate()):
-        opens_on = run.week_opens_on(week)
-    return StepAccess(step, course, enrolment, run, is_team, opens_on)
 
 
 def _learner_access(
@@ -70,7 +21,7 @@ def _learner_access(
 ) -> tuple[StepAccess, Enrolment]:
     """As step_access, for actions: only a learner on the course, on an open week; with their
     enrolment."""
-    access = step_access(request, slug, week, position)
+    access = step_access(user=request.user, slug=slug, week=week, position=position)
     if access.enrolment is None:
         raise PermissionDenied("Join this course to mark its steps complete.")
     if access.is_locked:
@@ -133,7 +84,7 @@ def continue_course(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
 
 
 def step(request: HtmxHttpRequest, slug: str, week: int, position: int) -> HttpResponse:
-    access = step_access(request, slug, week, position)
+    access = step_access(user=request.user, slug=slug, week=week, position=position)
     step = access.step
     if access.enrolment is not None and not access.is_locked:
         services.record_visit(enrolment=access.enrolment, step=step)
@@ -162,13 +113,6 @@ def step(request: HtmxHttpRequest, slug: str, week: int, position: int) -> HttpR
         panel for make_panel in step_panels() if (panel := make_panel(request, access))
     ]
     return render(request, "learning/step.html", context)
-
-
-@functools.cache
-def step_panels() -> list[Callable[[HttpRequest, StepAccess], StepPanel | None]]:
-    """What other apps show beside a step (the conversation, later assessments). They are
-    named in settings.STOA_STEP_PANELS, so this app needs no import of theirs."""
-    return [import_string(path) for path in settings.STOA_STEP_PANELS]
 
 
 def _media_urls(step: Step) -> dict[str, str]:
@@ -229,7 +173,7 @@ def transcript_text(request: HttpRequest, slug: str, week: int, position: int) -
 
 
 def _readable_transcript(request: HttpRequest, slug: str, week: int, position: int) -> StepAccess:
-    access = step_access(request, slug, week, position)
+    access = step_access(user=request.user, slug=slug, week=week, position=position)
     if not access.step.has_media:
         raise Http404("This step has no transcript")
     if access.is_locked:

@@ -2,7 +2,7 @@ import secrets
 
 from django import forms
 
-from stoa.conversation.services import MAX_LENGTH
+from stoa.conversation.comments.services import MAX_LENGTH
 
 
 def new_submission_token() -> str:

@@ -1,11 +1,13 @@
 from django.http import HttpRequest
 
-from stoa.conversation import selectors
-from stoa.conversation.rendering import render_comments
-from stoa.conversation.selectors import Cursor, Filter
-from stoa.conversation.views import composer_form, conversation_context, viewer_of
+from stoa.conversation.comments import selectors
+from stoa.conversation.comments.rendering import render_comments
+from stoa.conversation.comments.selectors import Filter
+from stoa.conversation.comments.views import composer_form, conversation_context
+from stoa.conversation.rules import viewer_at
 from stoa.courses.models import StepType
-from stoa.learning.views import StepAccess, StepPanel
+from stoa.learning.access import StepAccess, StepPanel
+from stoa.lib.keyset import cursor_from
 
 
 def step_conversation(request: HttpRequest, access: StepAccess) -> StepPanel | None:
@@ -13,11 +15,11 @@ def step_conversation(request: HttpRequest, access: StepAccess) -> StepPanel | N
     A step has none until its week is open in a run."""
     if access.run is None or access.is_locked:
         return None
-    viewer = viewer_of(request, access)
+    viewer = viewer_at(access)
     chosen = Filter.parse(request.GET.get("filter"), personal=viewer.takes_part)
-    cursor = Cursor.parse(request.GET.get("after"))
+    cursor = cursor_from(request.GET)
     page = selectors.conversation_page(
-        run=access.run, step=access.step, viewer=viewer, chosen=chosen, cursor=cursor
+        step=access.step, viewer=viewer, chosen=chosen, cursor=cursor
     )
     filters = [
         (value, label)
@@ -37,4 +39,4 @@ def step_conversation(request: HttpRequest, access: StepAccess) -> StepPanel | N
         reply_in_place=not page.is_flat,
     )
     render_comments(page.items, context["links"], flat=page.is_flat)
-    return StepPanel("conversation/panel.html", context)
+    return StepPanel("conversation/comments/panel.html", context)

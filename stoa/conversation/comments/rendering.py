@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
-from stoa.conversation.selectors import ShownComment
+from stoa.conversation.comments.selectors import ShownComment
 
 # Built here rather than in templates for speed: a step page shows up to a hundred comments
 # and replies, and Django's template engine spends about 0.3 ms on each (seventy variables,
@@ -66,7 +66,7 @@ class Links:
         return escape(before), escape(after)
 
 
-def _report_url(slug: str) -> str:
+def report_url(slug: str) -> str:
     # One reverse() per page rather than one per comment; the id is a stand-in.
     return reverse("moderation:report", args=[slug, 4242]).replace("/4242/", "/{}/")
 

@@ -9,22 +9,23 @@ then what the viewer did to them (likes, bookmarks, follows) in one query each.
 import datetime
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, cast
+from typing import cast
 
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
-from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from stoa.accounts.models import User
+from stoa.accounts.models import public_name
+from stoa.conversation import rules
 from stoa.conversation.models import Bookmark, Comment, CommentState, Follow, Like
-from stoa.conversation.services import edit_window_open
-from stoa.courses.models import CourseRun, Step, TeamRole
+from stoa.conversation.rules import Viewer
+from stoa.courses.models import Step, TeamRole
 from stoa.lib.dates import ago
+from stoa.lib.keyset import Cursor, after_ascending, after_descending
+from stoa.lib.refusals import NotFound
 
 PAGE_SIZE = 25
 REPLIES_SHOWN = 3  # under each comment on the step page; the rest behind "Show all"
 REPLIES_PAGE_SIZE = 50
-EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 ROLE_LABELS = dict(TeamRole.choices)
 
 
@@ -58,52 +59,6 @@ class Filter:
         return value
 
 
-@dataclass(frozen=True)
-class Viewer:
-    user: User | AnonymousUser
-    is_team: bool = False
-    is_enrolled: bool = False
-
-    # Cached: a page asks these of every comment, and request.user is a lazy object whose
-    # every attribute costs a wrapper call.
-    @cached_property
-    def user_id(self) -> int | None:
-        return self.user.pk
-
-    @cached_property
-    def takes_part(self) -> bool:
-        return self.user.is_authenticated and (self.is_team or self.is_enrolled)
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """Where the next page starts: the sort key and id of the last comment shown. For the
-    newest first order the key is created_at in microseconds since the epoch, for the most
-    liked order the like count. Written "key.id" in URLs."""
-
-    key: int
-    id: int
-
-    def __str__(self) -> str:
-        return f"{self.key}.{self.id}"
-
-    @classmethod
-    def parse(cls, value: str | None) -> "Cursor | None":
-        key, _, pk = (value or "").partition(".")
-        if not (key.isdigit() and pk.isdigit()) or len(key) > 20 or len(pk) > 20:
-            return None
-        return cls(int(key), int(pk))
-
-    @classmethod
-    def of_time(cls, row: "ListedComment | Bookmark") -> "Cursor":
-        delta = row.created_at - EPOCH
-        return cls(delta // datetime.timedelta(microseconds=1), row.pk)
-
-    @property
-    def time(self) -> datetime.datetime:
-        return EPOCH + datetime.timedelta(microseconds=self.key)
-
-
 @dataclass(slots=True)
 class ListedComment(CommentState):
     """A comment as pages show it: what showing it needs, read with values(). Model instances
@@ -131,7 +86,7 @@ class ListedComment(CommentState):
         """The same for a Comment, with its author loaded."""
         return cls(
             **{name: getattr(comment, name) for name in LISTED_COLUMNS},
-            author_name=comment.author.display_name,
+            author_name=comment.author.public_name,
         )
 
 
@@ -194,7 +149,7 @@ class ShownComment:
     @cached_property
     def is_live(self) -> bool:
         """Neither deleted nor hidden: something people may respond to."""
-        return not (self.comment.is_deleted or self.comment.is_hidden)
+        return rules.is_live(self.comment)
 
     @cached_property
     def can_respond(self) -> bool:
@@ -210,15 +165,15 @@ class ShownComment:
 
     @property
     def can_report(self) -> bool:
-        return self.viewer.is_enrolled and self.is_live and not self.is_mine
+        return rules.can_report(self.viewer, self.comment)
 
     @property
     def can_edit(self) -> bool:
-        return self.is_mine and self.is_live and edit_window_open(self.comment.created_at)
+        return rules.can_edit(self.viewer, self.comment)
 
     @property
     def can_delete(self) -> bool:
-        return self.is_mine and not self.comment.is_deleted
+        return rules.can_delete(self.viewer, self.comment)
 
     @property
     def shows_hidden_reason(self) -> bool:
@@ -236,27 +191,9 @@ class ConversationPage:
         return self.filter in Filter.FLAT
 
 
-def visible_to(viewer: Viewer) -> Q:
-    """Hidden comments are gone for learners, except for their authors; the team sees them."""
-    if viewer.is_team:
-        return Q()
-    if viewer.user.is_authenticated:
-        return Q(hidden_at__isnull=True) | Q(author_id=viewer.user.pk)
-    return Q(hidden_at__isnull=True)
-
-
 def _listed(viewer: Viewer) -> Q:
     # A deleted comment stays as a placeholder while it has replies.
-    return visible_to(viewer) & (Q(deleted_at__isnull=True) | Q(reply_count__gt=0))
-
-
-def _after_descending(name: str, key: Any, pk: int) -> Q:
-    # The first condition bounds the index range; the second breaks ties on equal keys.
-    return Q(**{f"{name}__lte": key}) & (Q(**{f"{name}__lt": key}) | Q(pk__lt=pk))
-
-
-def _after_ascending(name: str, key: Any, pk: int) -> Q:
-    return Q(**{f"{name}__gte": key}) & (Q(**{f"{name}__gt": key}) | Q(pk__gt=pk))
+    return rules.visible_comments(viewer) & (Q(deleted_at__isnull=True) | Q(reply_count__gt=0))
 
 
 def _filtered(comments: QuerySet[Comment], chosen: str, viewer: Viewer) -> QuerySet[Comment]:
@@ -282,25 +219,25 @@ def _filtered(comments: QuerySet[Comment], chosen: str, viewer: Viewer) -> Query
 
 def conversation_page(
     *,
-    run: CourseRun,
     step: Step,
     viewer: Viewer,
     chosen: str = Filter.ALL,
     cursor: Cursor | None = None,
     size: int = PAGE_SIZE,
 ) -> ConversationPage:
-    """One page of a step's conversation in one run: threads newest first (or most liked),
-    or, for the other filters, the matching comments and replies newest first."""
-    comments: QuerySet[Comment] = Comment.objects.filter(run=run, step=step).filter(_listed(viewer))
+    """One page of a step's conversation in the viewer's run: threads newest first (or most
+    liked), or, for the other filters, the matching comments and replies newest first. The
+    caller has checked that the step is open for the viewer (learning's step_access)."""
+    comments: QuerySet[Comment] = Comment.objects.filter(_listed(viewer), step=step)
     comments = _filtered(comments, chosen, viewer)
     if chosen == Filter.LIKED:
         comments = comments.order_by("-like_count", "-id")
         if cursor:
-            comments = comments.filter(_after_descending("like_count", cursor.key, cursor.id))
+            comments = comments.filter(after_descending("like_count", cursor.key, cursor.id))
     else:
         comments = comments.order_by("-created_at", "-id")
         if cursor:
-            comments = comments.filter(_after_descending("created_at", cursor.time, cursor.id))
+            comments = comments.filter(after_descending("created_at", cursor.time, cursor.id))
     rows = _rows(comments[: size + 1], with_parent=chosen in Filter.FLAT)
     shown = rows[:size]
     next_cursor = None
@@ -320,11 +257,16 @@ def _rows(comments: QuerySet[Comment], *, with_parent: bool = False) -> list[Lis
     names = {"author_name": F("author__display_name")}
     if with_parent:
         names["parent_author_name"] = F("parent__author__display_name")
-    return [ListedComment(**row) for row in comments.values(*LISTED_COLUMNS, **names)]
+    rows = [ListedComment(**row) for row in comments.values(*LISTED_COLUMNS, **names)]
+    for row in rows:  # an account made without a name still shows as someone
+        row.author_name = public_name(row.author_name)
+        if row.parent_author_name is not None:
+            row.parent_author_name = public_name(row.parent_author_name)
+    return rows
 
 
 def _replies(viewer: Viewer) -> QuerySet[Comment]:
-    replies = Comment.objects.filter(visible_to(viewer), deleted_at__isnull=True)
+    replies = Comment.objects.filter(rules.visible_comments(viewer), deleted_at__isnull=True)
     return replies.order_by("created_at", "id")
 
 
@@ -391,13 +333,18 @@ def add_viewer_state(items: list[ShownComment], viewer: Viewer) -> None:
         shown.follows_author = shown.comment.author_id in followed
 
 
-def comment_for(*, pk: int, run: CourseRun, step: Step, viewer: Viewer) -> Comment | None:
-    """A comment of this step's conversation in this run, if the viewer may see it."""
-    return (
-        Comment.objects.filter(_listed(viewer), pk=pk, run=run, step=step)
-        .select_related("author")
+def comment_for(*, pk: int, step: Step, viewer: Viewer) -> Comment:
+    """A comment of this step's conversation in the viewer's run, if the viewer may see it
+    (with its author, run and step loaded, for the services' checks); NotFound otherwise. The
+    caller has checked that the step is open for the viewer."""
+    comment = (
+        Comment.objects.filter(_listed(viewer), pk=pk, step=step)
+        .select_related("author", "run__course", "step__week__course")
         .first()
     )
+    if comment is None:
+        raise NotFound(_("No such comment."))
+    return comment
 
 
 def shown_comment(comment: Comment, viewer: Viewer) -> ShownComment:
@@ -412,7 +359,7 @@ def _replies_after(
 ) -> tuple[list[ShownComment], Cursor | None]:
     replies = _replies(viewer).filter(parent=parent)
     if cursor:
-        replies = replies.filter(_after_ascending("created_at", cursor.time, cursor.id))
+        replies = replies.filter(after_ascending("created_at", cursor.time, cursor.id))
     rows = _rows(replies[: size + 1])
     next_cursor = Cursor.of_time(rows[size - 1]) if len(rows) > size else None
     return [ShownComment(reply, viewer) for reply in rows[:size]], next_cursor
@@ -447,49 +394,3 @@ def thread_with_reply(*, comment: Comment, reply: Comment, viewer: Viewer) -> Sh
         item.later_replies = [ShownComment.of(reply, viewer)]
     add_viewer_state([item], viewer)
     return item
-
-
-@dataclass
-class SavedComment:
-    """One of a person's bookmarks, as their bookmarks page shows it."""
-
-    bookmark: Bookmark  # with its comment, the comment's author and step, week and course
-    viewer_id: int
-
-    @property
-    def comment(self) -> Comment:
-        return self.bookmark.comment
-
-    @property
-    def is_readable(self) -> bool:
-        """Deleted comments are gone; hidden ones are, except for their authors."""
-        comment = self.comment
-        return not comment.is_deleted and (
-            not comment.is_hidden or comment.author_id == self.viewer_id
-        )
-
-    @property
-    def url(self) -> str:
-        """The comment's own page (a reply's is its thread's, at the reply)."""
-        step = self.comment.step
-        place = [step.week.course.slug, step.week.number, step.position, self.comment.pk]
-        return reverse("conversation:comment", args=place)
-
-    @property
-    def saved_ago(self) -> str:
-        return ago(self.bookmark.created_at)
-
-
-def saved_comments(
-    *, user: User, cursor: Cursor | None = None, size: int = PAGE_SIZE
-) -> tuple[list[SavedComment], Cursor | None]:
-    """A page of the person's bookmarks in every course, the last saved first: one query on
-    their bookmarks' index whatever the page."""
-    saved = Bookmark.objects.filter(user=user).select_related(
-        "comment__author", "comment__step__week__course"
-    )
-    if cursor:
-        saved = saved.filter(_after_descending("created_at", cursor.time, cursor.id))
-    rows = list(saved.order_by("-created_at", "-id")[: size + 1])
-    next_cursor = Cursor.of_time(rows[size - 1]) if len(rows) > size else None
-    return [SavedComment(row, user.pk) for row in rows[:size]], next_cursor

@@ -1,56 +1,51 @@
-"""Writes of the conversation: comments and replies, edits, deletions, likes, bookmarks and
-follows. Each is atomic; counters change in the same transaction as the rows they count, and
-the people told about a write are told by rows written in that transaction too, except the
-fan-out to followers, which notifications queues to run after commit because it may be large.
+"""Writes of comments: posting and replying, editing, deleting, liking, and following a
+comment's author. Each checks who may make it (stoa.conversation.rules) and raises a Refused
+with a message for them; each is atomic; counters change in the same transaction as the rows
+they count; the people told of a write are told by rows written in that transaction too,
+except the fan-out to followers, which runs after commit because it may be large.
 
-Who may take part (an enrolled learner or the course team, on an open week) is the caller's
-check; these functions check what only the rows can tell: authorship, the edit window, one
-like per person.
+Callers pass the person and the rows; the rules are checked here from the database, so a
+page, a command, a task and the API get the same answer.
 """
 
-import datetime
+from typing import cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from stoa.accounts.limits import Limit, Refusal
+from stoa.accounts.limits import Limit
 from stoa.accounts.models import User
-from stoa.conversation.models import Bookmark, Comment, Follow, Like, Notification
-from stoa.conversation.notifications import notify, notify_followers
+from stoa.conversation import rules
+from stoa.conversation.models import Comment, Like, Notification
+from stoa.conversation.notifications.services import notify, notify_followers
+from stoa.conversation.people.services import toggle_follow, toggle_row, toggle_saved
+from stoa.conversation.rules import EDIT_WINDOW, Viewer
 from stoa.courses.models import CourseRun, CourseTeamMember, Step
 from stoa.lib.markdown import render_comment_markdown
+from stoa.lib.refusals import Invalid, NotAllowed, NotFound, TooMany
 
 MAX_LENGTH = 5000
-EDIT_WINDOW = datetime.timedelta(minutes=15)
 POSTS_PER_MINUTE = Limit("comment-minute", limit=10, window_seconds=60)
 POSTS_PER_DAY = Limit("comment-day", limit=200, window_seconds=24 * 60 * 60)
 
 
-class ConversationError(Exception):
-    """A write the rows refuse; the message is for the person who tried."""
-
-
-class NotAuthor(ConversationError):
-    pass
-
-
-def check_posting_rate(*, author: User) -> Refusal | None:
-    """Counts one comment against the author's allowance; a Refusal when it is used up.
-
-    Kept apart from post_comment so that imports, data generators and tests can write
-    comments freely; pages and the API call it before posting."""
-    for limit, what in ((POSTS_PER_MINUTE, "a minute"), (POSTS_PER_DAY, "a day")):
+def check_posting_rate(*, author: User) -> None:
+    """Counts one comment against the author's allowance; TooMany when it is used up."""
+    for limit, what in ((POSTS_PER_MINUTE, _("a minute")), (POSTS_PER_DAY, _("a day"))):
         result = limit.hit(str(author.pk))
         if not result.allowed:
             minutes = result.retry_after_minutes
-            wait = "about a minute" if minutes == 1 else f"about {minutes} minutes"
-            message = (
-                f"You have posted {limit.limit} comments in {what}, the most we allow. "
-                f"Your text is kept below: post it again in {wait}."
-            )
-            return Refusal(message, result.retry_after)
-    return None
+            wait = ngettext("about a minute", "about %(count)d minutes", minutes) % {
+                "count": minutes
+            }
+            message = _(
+                "You have posted %(limit)d comments in %(what)s, the most we allow. "
+                "Your text is kept below: post it again in %(wait)s."
+            ) % {"limit": limit.limit, "what": what, "wait": wait}
+            raise TooMany(message, retry_after=result.retry_after)
 
 
 def team_role_of(*, user: User, run: CourseRun) -> str:
@@ -65,13 +60,32 @@ def team_role_of(*, user: User, run: CourseRun) -> str:
     return role or ""
 
 
-def _clean(text: str) -> str:
+def clean_text(text: str) -> str:
     text = text.strip()
     if not text:
-        raise ConversationError("Write something before posting.")
+        raise Invalid(_("Write something before posting."))
     if len(text) > MAX_LENGTH:
-        raise ConversationError(f"Comments can be up to {MAX_LENGTH:,} characters.")
+        raise Invalid(_("Comments can be up to %(max)s characters.") % {"max": f"{MAX_LENGTH:,}"})
     return text
+
+
+def _participant(*, user: User, run: CourseRun, step: Step) -> Viewer:
+    """The user's place in the run's conversation on this step, if they may take part."""
+    viewer = rules.viewer_in(user=user, run=run)
+    rules.require_part(viewer)
+    if step.week.course_id != run.course_id:
+        raise NotFound(_("No such step in this course."))
+    rules.require_week_open(viewer, step.week.number)
+    return viewer
+
+
+def _responder(*, user: User, comment: Comment) -> Viewer:
+    """The user's place in the comment's conversation, if they may respond to it there."""
+    viewer = _participant(user=user, run=comment.run, step=comment.step)
+    rules.require_visible(viewer, comment)
+    if not rules.is_live(comment):
+        raise NotAllowed(_("This comment can no longer be liked, saved or replied to."))
+    return viewer
 
 
 @transaction.atomic
@@ -84,20 +98,27 @@ def post_comment(
     parent: Comment | None = None,
     submission_token: str = "",
 ) -> Comment:
-    """Posts a comment, or a reply when `parent` is given. A reply to a reply joins its
-    parent's thread: there is one level of replies. The thread's author hears of a reply, and
-    so does the author of the reply answered.
+    """Posts a comment, or a reply when `parent` is given, in the run's conversation on the
+    step. A reply to a reply joins its parent's thread: there is one level of replies. The
+    thread's author hears of a reply, and so does the author of the reply answered.
 
-    The same submission token twice from one author returns the comment stored first.
+    The same submission token twice from one author returns the comment stored first, and
+    counts once against the posting limit.
     """
-    text = _clean(text)
+    _participant(user=author, run=run, step=step)
+    text = clean_text(text)
     replied_to = parent
-    if parent is not None and parent.parent_id is not None:
-        parent = Comment.objects.select_related("author").get(pk=parent.parent_id)
-    if parent is not None and (parent.run_id != run.pk or parent.step_id != step.pk):
-        raise ConversationError("A reply belongs to the same step and run as its comment.")
+    if parent is not None:
+        if parent.run_id != run.pk or parent.step_id != step.pk:
+            raise NotFound(_("A reply belongs to the same step and run as its comment."))
+        _responder(user=author, comment=parent)
+        if parent.parent_id is not None:
+            parent = _thread_of(parent)
+            if not rules.is_live(parent):
+                raise NotAllowed(_("This comment can no longer be replied to."))
     if submission_token and (earlier := _submitted(author, submission_token)):
         return earlier
+    check_posting_rate(author=author)
     comment = Comment(
         run=run,
         step=step,
@@ -124,6 +145,11 @@ def post_comment(
     return comment
 
 
+def _thread_of(reply: Comment) -> Comment:
+    parent_id = cast(int, reply.parent_id)  # a reply has a parent
+    return Comment.objects.select_related("author", "run__course", "step__week").get(pk=parent_id)
+
+
 def _notify_reply(*, reply: Comment, thread: Comment, replied_to: Comment | None) -> None:
     recipients = [thread.author]
     if replied_to is not None and replied_to.author_id != thread.author_id:
@@ -136,41 +162,61 @@ def _submitted(author: User, token: str) -> Comment | None:
     return Comment.objects.filter(author=author, submission_token=token).first()
 
 
-def edit_window_open(posted_at: datetime.datetime, *, now: datetime.datetime | None = None) -> bool:
-    return (now or timezone.now()) - posted_at < EDIT_WINDOW
+def submitted_before(*, author: User, token: str) -> Comment | None:
+    """The comment a form with this token stored already, if it was submitted twice."""
+    return _submitted(author, token) if token else None
+
+
+def edit_refusal(comment: rules.CommentFacts) -> str:
+    """Why a comment of one's own can no longer be edited."""
+    if not rules.is_live(comment):
+        return _("This comment can no longer be edited.")
+    minutes = int(EDIT_WINDOW.total_seconds() // 60)
+    return _(
+        "Comments can be edited for %(minutes)d minutes after posting, and that time has "
+        "passed. You can delete it and post again."
+    ) % {"minutes": minutes}
+
+
+def require_editable(*, user: User, comment: Comment) -> None:
+    """Refuses unless the user may edit the comment now: their own, live, within the edit
+    window, in a conversation they take part in. For the edit form, before it is shown."""
+    viewer = _participant(user=user, run=comment.run, step=comment.step)
+    rules.require_visible(viewer, comment)
+    if not rules.is_own(viewer, comment):
+        raise NotAllowed(_("You can only edit your own comments."))
+    if not rules.can_edit(viewer, comment):
+        raise NotAllowed(edit_refusal(comment))
 
 
 @transaction.atomic
 def edit_comment(*, comment: Comment, editor: User, text: str) -> Comment:
-    """Changes the text of one's own comment within the edit window; marks it edited."""
-    if comment.author_id != editor.pk:
-        raise NotAuthor("You can only edit your own comments.")
-    if comment.is_deleted or comment.is_hidden:
-        raise ConversationError("This comment can no longer be edited.")
-    if not edit_window_open(comment.created_at):
-        minutes = int(EDIT_WINDOW.total_seconds() // 60)
-        raise ConversationError(
-            f"Comments can be edited for {minutes} minutes after posting, and that time has "
-            "passed. You can delete it and post again."
-        )
-    comment.body = _clean(text)
+    """Changes one's own comment within the edit window; marks it edited."""
+    require_editable(user=editor, comment=comment)
+    comment.body = clean_text(text)
     comment.body_html = render_comment_markdown(comment.body)
     comment.edited_at = timezone.now()
     comment.save(update_fields=["body", "body_html", "edited_at"])
     return comment
 
 
+def require_deletable(*, user: User, comment: Comment) -> None:
+    viewer = _participant(user=user, run=comment.run, step=comment.step)
+    rules.require_visible(viewer, comment)
+    if not rules.is_own(viewer, comment):
+        raise NotAllowed(_("You can only delete your own comments."))
+
+
 @transaction.atomic
 def delete_comment(*, comment: Comment, user: User) -> None:
-    """Deletes one's own comment.
+    """Deletes one's own comment. Twice is once.
 
     The row stays, emptied and marked deleted: a comment with replies shows as "This comment
     was deleted" so its thread stays readable, and one without is no longer listed. Keeping the
     row keeps its reports and moderation log. A reply's deletion lowers its parent's count
     (unless a moderator's hiding did already).
     """
-    if comment.author_id != user.pk:
-        raise NotAuthor("You can only delete your own comments.")
+    require_deletable(user=user, comment=comment)
     current = locked(comment)
     if not current.is_deleted:
         Comment.objects.filter(pk=comment.pk).update(
@@ -201,9 +247,10 @@ def count_reply(reply: Comment, change: int) -> None:
 @transaction.atomic
 def toggle_like(*, user: User, comment: Comment) -> bool:
     """Likes the comment, or takes the like back; returns whether it is liked now."""
+    _responder(user=user, comment=comment)
     if comment.author_id == user.pk:
-        raise ConversationError("You can't like your own comment.")
-    change = _toggle(Like, user=user, comment=comment)
+        raise NotAllowed(_("You can't like your own comment."))
+    change = toggle_row(Like, user=user, comment=comment)
     if change:
         Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") + change)
     if change > 0:
@@ -215,42 +262,12 @@ def toggle_like(*, user: User, comment: Comment) -> bool:
 @transaction.atomic
 def toggle_bookmark(*, user: User, comment: Comment) -> bool:
     """Saves the comment to the user's bookmarks, or removes it; returns whether it is saved."""
-    change = _toggle(Bookmark, user=user, comment=comment)
-    _count_bookmarks(comment.pk, change)
-    return change >= 0
+    _responder(user=user, comment=comment)
+    return toggle_saved(user=user, comment_id=comment.pk)
 
 
 @transaction.atomic
-def remove_bookmark(*, user: User, comment_id: int) -> bool:
-    """Takes a comment off the user's bookmarks; whether it was there. Twice is once."""
-    removed, _ = Bookmark.objects.filter(user=user, comment_id=comment_id).delete()
-    _count_bookmarks(comment_id, -removed)
-    return bool(removed)
-
-
-def _count_bookmarks(comment_id: int, change: int) -> None:
-    if change:
-        Comment.objects.filter(pk=comment_id).update(bookmark_count=F("bookmark_count") + change)
-
-
-@transaction.atomic
-def toggle_follow(*, follower: User, followed: User) -> bool:
-    """Follows someone, or stops; returns whether the follower follows them now."""
-    if follower.pk == followed.pk:
-        raise ConversationError("You can't follow yourself.")
-    return _toggle(Follow, follower=follower, followed=followed) >= 0
-
-
-def _toggle(model: type[Like] | type[Bookmark] | type[Follow], **fields) -> int:
-    """Deletes the row with these fields if there is one, else creates it: -1 when it
-    deleted it, +1 when it created it, 0 when another tab created it at the same moment (the
-    row is there, and counted by that tab's request), for the caller's counter."""
-    removed, _ = model.objects.filter(**fields).delete()
-    if removed:
-        return -1
-    try:
-        with transaction.atomic():
-            model.objects.create(**fields, created_at=timezone.now())
-    except IntegrityError:
-        return 0
-    return +1
+def follow_author(*, user: User, comment: Comment) -> bool:
+    """Follows the comment's author, or stops; returns whether the user follows them now."""
+    _responder(user=user, comment=comment)
+    return toggle_follow(follower=user, followed=comment.author)

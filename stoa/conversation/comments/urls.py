@@ -1,13 +1,13 @@
 from django.urls import path
 
-from stoa.conversation import views
+from stoa.conversation.comments import views
 
-app_name = "conversation"
+app_name = "comments"
 
 # The templates build each comment's URLs on the "comments" URL (comments/<id>/like/ and so
 # on) to spare a reverse() per comment: keep these paths under it.
-comments = "courses/<slug:slug>/steps/<int:week>.<int:position>/comments/"
-comment = comments + "<int:comment_id>/"
+comments = "courses/<slug:slug>/steps/<id:week>.<id:position>/comments/"
+comment = comments + "<id:comment_id>/"
 urlpatterns = [
     path(comments, views.comments, name="comments"),
     path(comments + "new/", views.post, name="post"),

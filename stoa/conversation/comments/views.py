@@ -10,46 +10,47 @@ from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from stoa.accounts.limits import Refusal
-from stoa.conversation import selectors, services
-from stoa.conversation.forms import CommentForm, EditForm
-from stoa.conversation.models import Comment
-from stoa.conversation.rendering import (
+from stoa.conversation import rules
+from stoa.conversation.comments import selectors, services
+from stoa.conversation.comments.forms import CommentForm, EditForm
+from stoa.conversation.comments.rendering import (
     Links,
-    _report_url,
     comment_html,
     render_comments,
     replies_html,
+    report_url,
 )
-from stoa.conversation.selectors import Cursor, Filter, Viewer
+from stoa.conversation.comments.selectors import Filter
+from stoa.conversation.models import Comment
+from stoa.conversation.rules import Viewer, viewer_at
 from stoa.courses.models import CourseRun
-from stoa.learning.views import StepAccess, step_access
-from stoa.lib.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from stoa.learning.access import StepAccess, step_access
+from stoa.lib.http import AuthenticatedHttpRequest, HtmxHttpRequest, safe_next
+from stoa.lib.keyset import cursor_from
+from stoa.lib.refusals import NotAllowed, NotFound, TooMany
 
 # --- Access --------------------------------------------------------------------------------
-
-
-def viewer_of(request: HttpRequest, access: StepAccess) -> Viewer:
-    return Viewer(request.user, is_team=access.is_team, is_enrolled=access.enrolment is not None)
+# Pages find the step and the comment as the person may see them; the services check again,
+# from the database, before any write.
 
 
 def _readable(request: HttpRequest, slug: str, week: int, position: int) -> StepAccess:
     """The step, if it has a conversation this person may read: one on an open week of a run."""
-    access = step_access(request, slug, week, position)
+    access = step_access(user=request.user, slug=slug, week=week, position=position)
     if access.run is None:
-        raise Http404("This step has no conversation: the course has no run open.")
+        raise NotFound(_("This step has no conversation: the course has no run open."))
     if access.is_locked:
-        raise PermissionDenied(
-            f"This step opens on {access.opens_on:%-d %B %Y}; its conversation opens then too."
+        raise NotAllowed(
+            _("This step opens on %(date)s; its conversation opens then too.")
+            % {"date": f"{access.opens_on:%-d %B %Y}"}
         )
     return access
 
@@ -59,26 +60,8 @@ def _run(access: StepAccess) -> CourseRun:
     return cast(CourseRun, access.run)
 
 
-def _participant(request: HttpRequest, slug: str, week: int, position: int) -> StepAccess:
-    """As _readable, for writes: only enrolled learners and the course team take part."""
-    access = _readable(request, slug, week, position)
-    if access.enrolment is None and not access.is_team:
-        raise PermissionDenied("Join this course to take part in the conversation.")
-    return access
-
-
 def _comment(access: StepAccess, viewer: Viewer, comment_id: int) -> Comment:
-    comment = selectors.comment_for(
-        pk=comment_id, run=_run(access), step=access.step, viewer=viewer
-    )
-    if comment is None:
-        raise Http404("No such comment")
-    return comment
-
-
-def _own(comment: Comment, request: HttpRequest, what: str) -> None:
-    if comment.author_id != request.user.pk:
-        raise PermissionDenied(f"You can only {what} your own comments.")
+    return selectors.comment_for(pk=comment_id, step=access.step, viewer=viewer)
 
 
 # --- Forms ---------------------------------------------------------------------------------
@@ -90,7 +73,7 @@ def composer_form(data=None) -> CommentForm:
 
 
 def reply_form(parent: Comment, data=None, *, autofocus: bool = False) -> CommentForm:
-    label = f"Reply to {parent.author.display_name}"
+    label = _("Reply to %(name)s") % {"name": parent.author.public_name}
     form = CommentForm(data, label=label, auto_id=f"reply-{parent.pk}-%s")
     if autofocus:  # htmx moves focus into a form it has just put in place
         form.fields["body"].widget.attrs["autofocus"] = True
@@ -117,13 +100,13 @@ def conversation_context(
     """What every conversation template needs, with the links comments are rendered with."""
     step = access.step
     args = [access.course.slug, step.week.number, step.position]
-    comments_url = reverse("conversation:comments", args=args)
-    return_to = return_to or _return_to(request, step.get_absolute_url())
+    comments_url = reverse("comments:comments", args=args)
+    return_to = return_to or safe_next(request, step.get_absolute_url())
     links = Links(
         comments_url=comments_url,
         return_to=return_to,
         csrf_token=get_token(request),
-        report_url=_report_url(access.course.slug),
+        report_url=report_url(access.course.slug),
         reply_in_place=reply_in_place,
     )
     return {
@@ -138,17 +121,10 @@ def conversation_context(
     }
 
 
-def _return_to(request: HttpRequest, default: str) -> str:
-    """Where a form without JavaScript goes back to: the page it was on."""
-    url = request.POST.get("next") or request.GET.get("next") or ""
-    safe = url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()})
-    return url if safe and url.startswith("/") else default
-
-
 def _thread_url(access: StepAccess, comment: Comment) -> str:
     step = access.step
     args = [access.course.slug, step.week.number, step.position, comment.pk]
-    return reverse("conversation:comment", args=args)
+    return reverse("comments:comment", args=args)
 
 
 def _anchor(url: str, comment_id: int) -> str:
@@ -164,11 +140,11 @@ def _comment_part(
     status_message: str = "",
 ) -> HttpResponse:
     """One comment on its own, for htmx to swap in place of the old one."""
-    item = selectors.shown_comment(comment, viewer_of(request, access))
+    item = selectors.shown_comment(comment, viewer_at(access))
     context = conversation_context(request, access, item=item, status_message=status_message)
     closed = comment.parent_id is not None and _thread_closed(comment)
     item.html = comment_html(item, context["links"], thread_closed=closed, focus=focus)
-    return render(request, "conversation/_comment_response.html", context)
+    return render(request, "conversation/comments/_comment_response.html", context)
 
 
 def _thread_closed(reply: Comment) -> bool:
@@ -176,7 +152,8 @@ def _thread_closed(reply: Comment) -> bool:
     return Comment.objects.filter(pk=parent_id, deleted_at__isnull=False).exists()
 
 
-def _refused(response: HttpResponse, refusal: Refusal) -> HttpResponse:
+def _too_many(response: HttpResponse, refusal: TooMany) -> HttpResponse:
+    response.status_code = 429
     response["Retry-After"] = str(refusal.retry_after)
     return response
 
@@ -192,18 +169,14 @@ def comments(request: HtmxHttpRequest, slug: str, week: int, position: int) -> H
     if not request.htmx:
         query = request.GET.urlencode()
         return redirect(f"{access.step.get_absolute_url()}{'?' + query if query else ''}")
-    viewer = viewer_of(request, access)
+    viewer = viewer_at(access)
     chosen = Filter.parse(request.GET.get("filter"), personal=viewer.takes_part)
     page = selectors.conversation_page(
-        run=_run(access),
-        step=access.step,
-        viewer=viewer,
-        chosen=chosen,
-        cursor=Cursor.parse(request.GET.get("after")),
+        step=access.step, viewer=viewer, chosen=chosen, cursor=cursor_from(request.GET)
     )
     context = conversation_context(request, access, page=page, reply_in_place=not page.is_flat)
     render_comments(page.items, context["links"], focus_first=True, flat=page.is_flat)
-    return render(request, "conversation/_items.html", context)
+    return render(request, "conversation/comments/_items.html", context)
 
 
 @require_GET
@@ -212,12 +185,11 @@ def comment(
 ) -> HttpResponse:
     """A comment's own page, with its replies; for htmx, the comment alone (after Cancel)."""
     access = _readable(request, slug, week, position)
-    viewer = viewer_of(request, access)
-    found = _comment(access, viewer, comment_id)
+    found = _comment(access, viewer_at(access), comment_id)
     if request.htmx:  # back from editing or deleting: focus returns to the comment
         return _comment_part(request, access, found, focus=True)
     if found.parent_id is not None:
-        url = reverse("conversation:comment", args=[slug, week, position, found.parent_id])
+        url = reverse("comments:comment", args=[slug, week, position, found.parent_id])
         return redirect(_anchor(url, found.pk))
     return _thread_page(request, access, found, form=reply_form(found))
 
@@ -233,9 +205,8 @@ def _thread_page(
     refusal: str = "",
 ) -> HttpResponse:
     """A comment's own page: the comment, a page of its replies, and the reply form."""
-    viewer = viewer_of(request, access)
-    cursor = Cursor.parse(request.GET.get("after"))
-    item = selectors.thread(comment=found, viewer=viewer, cursor=cursor)
+    viewer = viewer_at(access)
+    item = selectors.thread(comment=found, viewer=viewer, cursor=cursor_from(request.GET))
     context = conversation_context(
         request,
         access,
@@ -247,7 +218,7 @@ def _thread_page(
         refusal=refusal,
     )
     render_comments([item], context["links"])
-    return render(request, "conversation/thread.html", context, status=status)
+    return render(request, "conversation/comments/thread.html", context, status=status)
 
 
 @require_GET
@@ -256,12 +227,12 @@ def replies(
 ) -> HttpResponse:
     """All of a comment's replies ("Show all"), a page at a time, for htmx."""
     access = _readable(request, slug, week, position)
-    viewer = viewer_of(request, access)
+    viewer = viewer_at(access)
     parent = _comment(access, viewer, comment_id)
-    url = reverse("conversation:comment", args=[slug, week, position, parent.pk])
+    url = reverse("comments:comment", args=[slug, week, position, parent.pk])
+    cursor = cursor_from(request.GET)
     if not request.htmx:
         return redirect(url)
-    cursor = Cursor.parse(request.GET.get("after"))
     items, next_cursor = selectors.replies_after(parent=parent, viewer=viewer, cursor=cursor)
     context = conversation_context(
         request, access, parent=parent, replies=items, next_cursor=next_cursor
@@ -269,7 +240,7 @@ def replies(
     for item in items:
         item.html = comment_html(item, context["links"], thread_closed=parent.is_deleted)
     template = "_reply_items.html" if cursor else "_reply_list.html"
-    return render(request, f"conversation/{template}", context)
+    return render(request, f"conversation/comments/{template}", context)
 
 
 # --- Posting -------------------------------------------------------------------------------
@@ -278,30 +249,21 @@ def replies(
 @login_required
 @require_POST
 def post(request: AuthenticatedHttpRequest, slug: str, week: int, position: int) -> HttpResponse:
-    access = _participant(request, slug, week, position)
+    access = _readable(request, slug, week, position)
     form = composer_form(request.POST)
     if not form.is_valid():
         return _composer_again(request, access, form, status=400)
-    if earlier := _submitted_before(request, form):
-        return _posted(request, access, earlier)
-    if refusal := services.check_posting_rate(author=request.user):
-        return _refused(_composer_again(request, access, form, 429, refusal.message), refusal)
-    comment = services.post_comment(
-        author=request.user,
-        step=access.step,
-        run=_run(access),
-        text=form.cleaned_data["body"],
-        submission_token=form.cleaned_data["submission_token"],
-    )
+    try:
+        comment = services.post_comment(
+            author=request.user,
+            step=access.step,
+            run=_run(access),
+            text=form.cleaned_data["body"],
+            submission_token=form.cleaned_data["submission_token"],
+        )
+    except TooMany as refusal:
+        return _too_many(_composer_again(request, access, form, 429, refusal.message), refusal)
     return _posted(request, access, comment)
-
-
-def _submitted_before(request: AuthenticatedHttpRequest, form: CommentForm) -> Comment | None:
-    """The comment this form stored already, if it was submitted twice."""
-    token = form.cleaned_data.get("submission_token")
-    if not token:
-        return None
-    return Comment.objects.filter(author=request.user, submission_token=token).first()
 
 
 def _composer_again(
@@ -310,18 +272,18 @@ def _composer_again(
     """The composer with what was typed and why it was not posted."""
     context = conversation_context(request, access, form=form, refusal=refusal)
     if request.htmx:  # htmx swaps only successful responses
-        return render(request, "conversation/_composer.html", context)
-    return render(request, "conversation/compose.html", context, status=status)
+        return render(request, "conversation/comments/_composer.html", context)
+    return render(request, "conversation/comments/compose.html", context, status=status)
 
 
 def _posted(request: HtmxHttpRequest, access: StepAccess, comment: Comment) -> HttpResponse:
     if not request.htmx:
-        messages.success(request, "Comment posted.")
+        messages.success(request, _("Comment posted."))
         return redirect(_anchor(access.step.get_absolute_url(), comment.pk))
-    item = selectors.shown_comment(comment, viewer_of(request, access))
+    item = selectors.shown_comment(comment, viewer_at(access))
     context = conversation_context(request, access, form=composer_form(), posted=item)
     render_comments([item], context["links"])
-    return render(request, "conversation/_composer.html", context)
+    return render(request, "conversation/comments/_composer.html", context)
 
 
 @login_required
@@ -329,13 +291,14 @@ def _posted(request: HtmxHttpRequest, access: StepAccess, comment: Comment) -> H
 def reply(
     request: AuthenticatedHttpRequest, slug: str, week: int, position: int, comment_id: int
 ) -> HttpResponse:
-    access = _participant(request, slug, week, position)
-    viewer = viewer_of(request, access)
+    access = _readable(request, slug, week, position)
+    viewer = viewer_at(access)
     parent = _comment(access, viewer, comment_id)
     thread = parent if parent.parent_id is None else _comment(access, viewer, parent.parent_id)
-    # A deleted or hidden comment's thread takes no more replies.
-    if not all(selectors.ShownComment.of(c, viewer).can_respond for c in (thread, parent)):
-        raise PermissionDenied("This comment can no longer be replied to.")
+    # A deleted or hidden comment's thread takes no more replies: say so before the form.
+    if not (rules.can_respond(viewer, thread) and rules.can_respond(viewer, parent)):
+        rules.require_part(viewer)
+        raise NotAllowed(_("This comment can no longer be replied to."))
     if request.method == "GET":
         if request.GET.get("cancel"):
             return HttpResponse("")
@@ -343,19 +306,18 @@ def reply(
     form = reply_form(parent, request.POST)
     if not form.is_valid():
         return _reply_form(request, access, thread, parent, form, status=400)
-    if earlier := _submitted_before(request, form):
-        return _replied(request, access, thread, earlier)
-    if refusal := services.check_posting_rate(author=request.user):
+    try:
+        posted = services.post_comment(
+            author=request.user,
+            step=access.step,
+            run=_run(access),
+            text=form.cleaned_data["body"],
+            parent=parent,
+            submission_token=form.cleaned_data["submission_token"],
+        )
+    except TooMany as refusal:
         response = _reply_form(request, access, thread, parent, form, 429, refusal.message)
-        return _refused(response, refusal)
-    posted = services.post_comment(
-        author=request.user,
-        step=access.step,
-        run=_run(access),
-        text=form.cleaned_data["body"],
-        parent=parent,
-        submission_token=form.cleaned_data["submission_token"],
-    )
+        return _too_many(response, refusal)
     return _replied(request, access, thread, posted)
 
 
@@ -378,7 +340,7 @@ def _reply_form(
     context = conversation_context(
         request, access, form=form, parent=parent, thread=thread, refusal=refusal
     )
-    response = render(request, "conversation/_reply_form.html", context)
+    response = render(request, "conversation/comments/_reply_form.html", context)
     if request.method == "POST":
         return reswap(retarget(response, f"#reply-slot-{thread.pk}"), "innerHTML")
     return response
@@ -388,15 +350,14 @@ def _replied(
     request: HtmxHttpRequest, access: StepAccess, thread: Comment, posted: Comment
 ) -> HttpResponse:
     if not request.htmx:
-        messages.success(request, "Reply posted.")
+        messages.success(request, _("Reply posted."))
         return redirect(_anchor(_thread_url(access, thread), posted.pk))
     thread.refresh_from_db()
-    viewer = viewer_of(request, access)
-    item = selectors.thread_with_reply(comment=thread, reply=posted, viewer=viewer)
-    context = conversation_context(request, access, item=item, status_message="Reply posted.")
+    item = selectors.thread_with_reply(comment=thread, reply=posted, viewer=viewer_at(access))
+    context = conversation_context(request, access, item=item, status_message=_("Reply posted."))
     render_comments([item], context["links"])
     context["replies_html"] = replies_html(item, context["links"])
-    return render(request, "conversation/_replies_response.html", context)
+    return render(request, "conversation/comments/_replies_response.html", context)
 
 
 # --- Editing and deleting ------------------------------------------------------------------
@@ -407,15 +368,16 @@ def _replied(
 def edit(
     request: AuthenticatedHttpRequest, slug: str, week: int, position: int, comment_id: int
 ) -> HttpResponse:
-    access = _participant(request, slug, week, position)
-    found = _comment(access, viewer_of(request, access), comment_id)
-    _own(found, request, "edit")
-    if not selectors.ShownComment.of(found, viewer_of(request, access)).can_edit:
-        error = _edit_refusal(found)
-        if request.htmx:  # say why in place (keeping the text), as a 403 would not show
-            form = edit_form(found, request.POST or None)
-            return _edit_form(request, access, found, form, refusal=error)
-        raise PermissionDenied(error)
+    access = _readable(request, slug, week, position)
+    found = _comment(access, viewer_at(access), comment_id)
+    try:
+        services.require_editable(user=request.user, comment=found)
+    except NotAllowed as refusal:
+        if not (request.htmx and found.author_id == request.user.pk):
+            raise
+        # Say why in place, keeping the text, where a 403 would not show.
+        form = edit_form(found, request.POST or None)
+        return _edit_form(request, access, found, form, refusal=refusal.message)
     if request.method == "GET":
         return _edit_form(request, access, found, edit_form(found))
     form = edit_form(found, request.POST)
@@ -423,19 +385,9 @@ def edit(
         return _edit_form(request, access, found, form, status=400)
     services.edit_comment(comment=found, editor=request.user, text=form.cleaned_data["body"])
     if not request.htmx:
-        messages.success(request, "Comment updated.")
-        return redirect(_anchor(_return_to(request, access.step.get_absolute_url()), found.pk))
-    return _comment_part(request, access, found, status_message="Comment updated.", focus=True)
-
-
-def _edit_refusal(comment: Comment) -> str:
-    if comment.is_deleted or comment.is_hidden:
-        return "This comment can no longer be edited."
-    minutes = int(services.EDIT_WINDOW.total_seconds() // 60)
-    return (
-        f"Comments can be edited for {minutes} minutes after posting, and that time has passed. "
-        "You can delete it and post again."
-    )
+        messages.success(request, _("Comment updated."))
+        return redirect(_anchor(safe_next(request, access.step.get_absolute_url()), found.pk))
+    return _comment_part(request, access, found, status_message=_("Comment updated."), focus=True)
 
 
 def _edit_form(
@@ -448,8 +400,8 @@ def _edit_form(
 ) -> HttpResponse:
     context = conversation_context(request, access, form=form, comment=found, refusal=refusal)
     if request.htmx:
-        return render(request, "conversation/edit.html#form", context)
-    return render(request, "conversation/edit.html", context, status=status)
+        return render(request, "conversation/comments/edit.html#form", context)
+    return render(request, "conversation/comments/edit.html", context, status=status)
 
 
 @login_required
@@ -457,20 +409,18 @@ def _edit_form(
 def delete(
     request: AuthenticatedHttpRequest, slug: str, week: int, position: int, comment_id: int
 ) -> HttpResponse:
-    access = _participant(request, slug, week, position)
-    viewer = viewer_of(request, access)
+    access = _readable(request, slug, week, position)
+    viewer = viewer_at(access)
     found = _comment(access, viewer, comment_id)
-    _own(found, request, "delete")
     if request.method == "GET":
+        services.require_deletable(user=request.user, comment=found)
         context = conversation_context(request, access, comment=found)
-        template = (
-            "conversation/delete.html#confirm" if request.htmx else "conversation/delete.html"
-        )
-        return render(request, template, context)
+        template = "conversation/comments/delete.html"
+        return render(request, f"{template}#confirm" if request.htmx else template, context)
     services.delete_comment(comment=found, user=request.user)
     if not request.htmx:
-        messages.success(request, "Comment deleted.")
-        return redirect(_return_to(request, access.step.get_absolute_url()) + "#conversation")
+        messages.success(request, _("Comment deleted."))
+        return redirect(safe_next(request, access.step.get_absolute_url()) + "#conversation")
     return _deleted(request, access, found, viewer)
 
 
@@ -479,16 +429,18 @@ def _deleted(
 ) -> HttpResponse:
     """What is left of a deleted comment in the page: a placeholder while it has replies,
     otherwise nothing (and a deleted parent goes with its last reply)."""
-    context = conversation_context(request, access, status_message="Comment deleted.")
+    status_message = _("Comment deleted.")
+    context = conversation_context(request, access, status_message=status_message)
     if found.parent_id is None and found.reply_count:
-        return _comment_part(request, access, found, status_message="Comment deleted.")
+        return _comment_part(request, access, found, status_message=status_message)
     parent = None
     if found.parent_id is not None:
-        parent = selectors.comment_for(
-            pk=found.parent_id, run=_run(access), step=access.step, viewer=viewer
-        )
+        try:
+            parent = selectors.comment_for(pk=found.parent_id, step=access.step, viewer=viewer)
+        except NotFound:
+            parent = None
     context["parent"] = parent
-    response = render(request, "conversation/_deleted_response.html", context)
+    response = render(request, "conversation/comments/_deleted_response.html", context)
     gone = found.parent_id if found.parent_id and parent is None else found.pk
     return reswap(retarget(response, f"#thread-{gone}"), "outerHTML")
 
@@ -496,21 +448,17 @@ def _deleted(
 # --- Likes, bookmarks, follows -------------------------------------------------------------
 
 
-def _toggled(request: HtmxHttpRequest, access: StepAccess, found: Comment) -> HttpResponse:
+def _toggle(
+    request: AuthenticatedHttpRequest, slug: str, week: int, position: int, comment_id: int, toggle
+) -> HttpResponse:
+    """Runs a toggle on a comment, then shows the comment again (htmx) or goes back."""
+    access = _readable(request, slug, week, position)
+    found = _comment(access, viewer_at(access), comment_id)
+    toggle(user=request.user, comment=found)
     if not request.htmx:
-        return redirect(_anchor(_return_to(request, access.step.get_absolute_url()), found.pk))
+        return redirect(_anchor(safe_next(request, access.step.get_absolute_url()), found.pk))
     found.refresh_from_db()
     return _comment_part(request, access, found)
-
-
-def _responding_to(
-    request: HttpRequest, slug: str, week: int, position: int, comment_id: int
-) -> tuple[StepAccess, Comment]:
-    access = _participant(request, slug, week, position)
-    found = _comment(access, viewer_of(request, access), comment_id)
-    if found.is_deleted or found.is_hidden:
-        raise PermissionDenied("This comment can no longer be liked, saved or replied to.")
-    return access, found
 
 
 @login_required
@@ -518,12 +466,7 @@ def _responding_to(
 def like(
     request: AuthenticatedHttpRequest, slug: str, week: int, position: int, comment_id: int
 ) -> HttpResponse:
-    access, found = _responding_to(request, slug, week, position, comment_id)
-    try:
-        services.toggle_like(user=request.user, comment=found)
-    except services.ConversationError as exc:
-        raise PermissionDenied(str(exc)) from exc
-    return _toggled(request, access, found)
+    return _toggle(request, slug, week, position, comment_id, services.toggle_like)
 
 
 @login_required
@@ -531,9 +474,7 @@ def like(
 def bookmark(
     request: AuthenticatedHttpRequest, slug: str, week: int, position: int, comment_id: int
 ) -> HttpResponse:
-    access, found = _responding_to(request, slug, week, position, comment_id)
-    services.toggle_bookmark(user=request.user, comment=found)
-    return _toggled(request, access, found)
+    return _toggle(request, slug, week, position, comment_id, services.toggle_bookmark)
 
 
 @login_required
@@ -541,9 +482,4 @@ def bookmark(
 def follow(
     request: AuthenticatedHttpRequest, slug: str, week: int, position: int, comment_id: int
 ) -> HttpResponse:
-    access, found = _responding_to(request, slug, week, position, comment_id)
-    try:
-        services.toggle_follow(follower=request.user, followed=found.author)
-    except services.ConversationError as exc:
-        raise PermissionDenied(str(exc)) from exc
-    return _toggled(request, access, found)
+    return _toggle(request, slug, week, position, comment_id, services.follow_author)

@@ -1,12 +1,12 @@
 from django.urls import path
 
-from stoa.conversation import moderation_views as views
+from stoa.conversation.moderation import views
 
 app_name = "moderation"
 
-comment = "courses/<slug:slug>/moderation/comments/<int:comment_id>/"
+comment = "courses/<slug:slug>/moderation/comments/<id:comment_id>/"
 urlpatterns = [
-    path("courses/<slug:slug>/comments/<int:comment_id>/report/", views.report, name="report"),
+    path("courses/<slug:slug>/comments/<id:comment_id>/report/", views.report, name="report"),
     path("courses/<slug:slug>/moderation/", views.queue, name="queue"),
     path(comment + "hide/", views.hide, name="hide"),
     path(comment + "restore/", views.restore, name="restore"),

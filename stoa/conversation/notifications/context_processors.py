@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from stoa.conversation.notifications import UnreadNotifications
+from stoa.conversation.notifications.selectors import UnreadNotifications
 
 
 def unread_notifications(request: HttpRequest) -> dict:

@@ -1,129 +1,54 @@
-"""The activity page, opening a notification, one's bookmarks, and people's public profiles
-with following."""
-
-from typing import cast
+"""The activity page, and the links that lead from a notification to its comment."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from stoa.accounts.models import User
-from stoa.conversation import notifications, selectors, services
 from stoa.conversation.models import Notification
+from stoa.conversation.notifications import selectors, services
+from stoa.lib.http import AuthenticatedHttpRequest
+from stoa.lib.keyset import cursor_from
 
 
 @login_required
 @never_cache
-def activity(request: HttpRequest) -> HttpResponse:
-    user = cast(User, request.user)
-    page = notifications.activity_page(user=user, cursor=request.GET.get("before", ""))
-    return render(
-        request,
-        "conversation/notifications_activity.html",
-        {"page": page, "is_first_page": not request.GET.get("before")},
-    )
+@require_GET
+def activity(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A page of one's notifications. Those it shows are marked read as it shows them: they
+    read "New" this once, and the header's count drops."""
+    cursor = cursor_from(request.GET, "before")
+    page = selectors.activity_page(user=request.user, cursor=cursor)
+    unread = [n.pk for n in page.items if n.read_at is None]
+    services.mark_read(user=request.user, notification_ids=unread)
+    context = {"page": page, "is_first_page": cursor is None}
+    return render(request, "conversation/notifications/activity.html", context)
 
 
 @login_required
-def open_notification(request: HttpRequest, notification_id: int) -> HttpResponse:
-    """Marks one notification read and goes to what it is about. Someone else's is not found."""
+@require_GET
+def open_notification(request: AuthenticatedHttpRequest, notification_id: int) -> HttpResponse:
+    """Goes to what a notification is about, changing nothing (its links are in emails, which
+    mail scanners fetch). Someone else's is not found; one whose comment the person may no
+    longer read goes to the activity page."""
     notification = get_object_or_404(
-        Notification.objects.select_related("comment__step__week__course"),
+        selectors.with_readability(Notification.objects.all(), request.user).select_related(
+            "comment__step__week__course"
+        ),
         pk=notification_id,
         recipient=request.user,
     )
-    notifications.open_notification(notification=notification)
-    if notification.comment is None:
+    if notification.comment is None or not notification.comment_readable:
         return redirect("notifications:activity")
-    return redirect(notifications.comment_url(notification.comment))
+    return redirect(selectors.comment_url(notification.comment))
 
 
 @login_required
 @require_POST
-def mark_all_read(request: HttpRequest) -> HttpResponse:
-    marked = notifications.mark_all_read(user=cast(User, request.user))
-    if marked:
-        messages.success(request, "All your notifications are marked as read.")
+def mark_all_read(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if services.mark_all_read(user=request.user):
+        messages.success(request, _("All your notifications are marked as read."))
     return redirect("notifications:activity")
-
-
-@login_required
-@never_cache
-def bookmarks(request: HttpRequest) -> HttpResponse:
-    """The comments one saved, in every course, the last saved first."""
-    cursor = selectors.Cursor.parse(request.GET.get("after"))
-    saved, next_cursor = selectors.saved_comments(user=cast(User, request.user), cursor=cursor)
-    context = {"saved": saved, "next_cursor": next_cursor, "cursor": cursor}
-    return render(request, "conversation/bookmarks.html", context)
-
-
-@login_required
-@require_POST
-def remove_bookmark(request: HttpRequest, comment_id: int) -> HttpResponse:
-    """Takes a comment off one's bookmarks and returns to the same page of them."""
-    if services.remove_bookmark(user=cast(User, request.user), comment_id=comment_id):
-        messages.success(request, "Removed from your bookmarks.")
-    url = reverse("notifications:bookmarks")
-    if cursor := selectors.Cursor.parse(request.POST.get("after")):
-        url += f"?after={cursor}"
-    return redirect(url)
-
-
-def _person(user_id: int) -> User:
-    return get_object_or_404(User, pk=user_id, is_active=True)
-
-
-@login_required
-@never_cache
-def profile(request: HttpRequest, user_id: int) -> HttpResponse:
-    """Someone's public profile, for signed-in people: name, bio, and their comments in the
-    courses the viewer shares with them, unless they keep those private."""
-    viewer, person = cast(User, request.user), _person(user_id)
-    is_self = viewer.pk == person.pk
-    context = {
-        "person": person,
-        "is_self": is_self,
-        "is_following": not is_self
-        and notifications.is_following(follower=viewer, followed=person),
-        "page": notifications.profile_comments(
-            viewer=viewer, person=person, cursor=request.GET.get("before", "")
-        ),
-        "is_first_page": not request.GET.get("before"),
-    }
-    return render(request, "conversation/profile_detail.html", context)
-
-
-def _set_following(request: HttpRequest, user_id: int, *, following: bool) -> User:
-    """Follows or unfollows through the conversation's one write path, toggle_follow, only
-    when that changes something: a double submit leaves the first click's result."""
-    viewer, person = cast(User, request.user), _person(user_id)
-    if viewer.pk == person.pk:
-        return person
-    with transaction.atomic():
-        if notifications.is_following(follower=viewer, followed=person) != following:
-            services.toggle_follow(follower=viewer, followed=person)
-    return person
-
-
-@login_required
-@require_POST
-def follow(request: HttpRequest, user_id: int) -> HttpResponse:
-    person = _set_following(request, user_id, following=True)
-    if person.pk != request.user.pk:
-        messages.success(
-            request, f"You follow {person.display_name}: their new comments show in your activity."
-        )
-    return redirect("notifications:profile", user_id=person.pk)
-
-
-@login_required
-@require_POST
-def unfollow(request: HttpRequest, user_id: int) -> HttpResponse:
-    person = _set_following(request, user_id, following=False)
-    messages.success(request, f"You no longer follow {person.display_name}.")
-    return redirect("notifications:profile", user_id=person.pk)

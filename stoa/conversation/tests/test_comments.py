@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from stoa.accounts.limits import Limit
 from stoa.accounts.models import User
-from stoa.conversation import services
+from stoa.conversation.comments import services
 from stoa.conversation.models import Bookmark, Comment, Follow, Like, Notification
 from stoa.courses.models import Course, CourseRun, CourseTeamMember, TeamRole
 from stoa.learning import services as learning
@@ -34,7 +34,7 @@ def step_url(course: Course, week: int = 1, position: int = 2) -> str:
 
 
 def url(name: str, course: Course, *args, week: int = 1, position: int = 2) -> str:
-    return reverse(f"conversation:{name}", args=[course.slug, week, position, *args])
+    return reverse(f"comments:{name}", args=[course.slug, week, position, *args])
 
 
 def make_comment(
@@ -452,7 +452,9 @@ def test_a_like_toggles_and_the_count_follows(client, course, enrolled, other_le
 
 
 def test_likes_from_several_people_add_up(client, course, enrolled, learner, other_learner):
-    comment = make_comment(make_user("x@example.org"), course)
+    author = make_user("x@example.org")
+    learning.enrol(user=author, course=course)
+    comment = make_comment(author, course)
     like(client, course, comment)
     client.force_login(other_learner)
     like(client, course, comment)

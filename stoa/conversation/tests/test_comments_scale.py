@@ -10,11 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from stoa.accounts.models import User
-from stoa.conversation import selectors
+from stoa.conversation.comments import selectors
+from stoa.conversation.comments.selectors import Filter
 from stoa.conversation.models import Bookmark, Comment, Follow, Like
-from stoa.conversation.selectors import Cursor, Filter, Viewer
+from stoa.conversation.rules import Viewer
 from stoa.courses.models import Course, TeamRole
 from stoa.learning import services as learning
+from stoa.lib.keyset import Cursor
 from stoa.lib.markdown import render_comment_markdown
 from stoa.testing import step_of
 
@@ -113,7 +115,7 @@ def test_the_step_page_runs_the_same_queries_with_10_and_100000_comments(
     assert "badge--following" in content
     # The next page, as htmx asks for it: access, then the same five reads.
     cursor = Cursor.of_time(Comment.objects.filter(parent=None).order_by("-created_at")[2])
-    more = f"{reverse('conversation:comments', args=[course.slug, 1, 2])}?after={cursor}"
+    more = f"{reverse('comments:comments', args=[course.slug, 1, 2])}?after={cursor}"
     assert_queries(client, django_assert_num_queries, more, 5 + 5, headers=HTMX)
     # The most liked, and a visitor: no session, no viewer state.
     assert_queries(client, django_assert_num_queries, step_url + "?filter=liked", 13 + 5)
@@ -126,11 +128,14 @@ def test_the_step_page_runs_the_same_queries_with_10_and_100000_comments(
     assert_queries(client, django_assert_num_queries, step_url, 4 + 2)
 
 
+def viewer_in(course: Course, user: User, **standing) -> Viewer:
+    return Viewer(user, course_id=course.pk, run=course.runs.get(), **standing)
+
+
 def page_through(viewer: Viewer, course: Course, chosen: str) -> list[int]:
     seen, cursor = [], None
     while True:
         page = selectors.conversation_page(
-            run=course.runs.get(),
             step=step_of(course, 1, 2),
             viewer=viewer,
             chosen=chosen,
@@ -148,7 +153,7 @@ def test_keyset_pages_neither_repeat_nor_skip_a_comment(
     course, authors, learner, same_time, chosen
 ):
     fill(course, count=80, authors=authors, same_time=same_time)
-    viewer = Viewer(learner, is_enrolled=True)
+    viewer = viewer_in(course, learner, is_enrolled=True)
     expected = Comment.objects.filter(parent=None)
     if chosen == Filter.EDUCATORS:
         expected = Comment.objects.exclude(team_role="")
@@ -158,7 +163,7 @@ def test_keyset_pages_neither_repeat_nor_skip_a_comment(
 
 def test_most_liked_pages_in_order_of_likes(course, authors, learner):
     fill(course, count=60, authors=authors)
-    seen = page_through(Viewer(learner), course, Filter.LIKED)
+    seen = page_through(viewer_in(course, learner), course, Filter.LIKED)
     likes = dict(Comment.objects.values_list("pk", "like_count"))
     assert [likes[pk] for pk in seen] == sorted((likes[pk] for pk in seen), reverse=True)
 
@@ -167,9 +172,10 @@ def test_a_page_of_50_threads_fetches_all_their_first_replies_in_one_query(
     course, authors, learner, django_assert_num_queries
 ):
     fill(course, count=50, authors=authors)
-    run, step = course.runs.get(), step_of(course, 1, 2)
+    step = step_of(course, 1, 2)
+    viewer = viewer_in(course, learner)
     with django_assert_num_queries(2):  # the comments, then the first replies of all of them
-        page = selectors.conversation_page(run=run, step=step, viewer=Viewer(learner), size=50)
+        page = selectors.conversation_page(step=step, viewer=viewer, size=50)
     assert len(page.items) == 50
     replied = [item for item in page.items if item.replies]
     assert len(replied) == REPLIED
@@ -181,19 +187,28 @@ def test_a_page_of_threads_without_replies_does_not_ask_for_replies(
     course, authors, learner, django_assert_num_queries
 ):
     fill(course, count=50, authors=authors)
-    run, step = course.runs.get(), step_of(course, 1, 2)
+    step = step_of(course, 1, 2)
     cursor = Cursor.of_time(Comment.objects.filter(parent=None).order_by("-created_at")[10])
+    viewer = viewer_in(course, learner)
     with django_assert_num_queries(1):  # the comments, none of them with replies
-        page = selectors.conversation_page(
-            run=run, step=step, viewer=Viewer(learner), cursor=cursor
-        )
+        page = selectors.conversation_page(step=step, viewer=viewer, cursor=cursor)
     assert len(page.items) == selectors.PAGE_SIZE
     assert not any(item.replies or item.more_replies for item in page.items)
 
 
-def test_a_bad_cursor_starts_from_the_beginning(client, course, authors):
+def test_a_bad_cursor_is_a_bad_request(client, course, authors):
     fill(course, count=30, authors=authors)
     url = step_of(course, 1, 2).get_absolute_url()
-    for junk in ("nonsense", "1.", ".5", "-1.-1", "9" * 40 + ".1"):
-        content = client.get(f"{url}?after={junk}").content.decode()
-        assert content.count('class="thread"') == selectors.PAGE_SIZE
+    for junk in (
+        "nonsense",
+        "1.",
+        ".5",
+        "-1.-1",
+        "9" * 40 + ".1",
+        "%C2%B2.1",
+        "3" + "0" * 17 + ".1",
+    ):
+        response = client.get(f"{url}?after={junk}")
+        assert response.status_code == 400, junk
+        assert "address is damaged" in response.content.decode()
+    assert client.get(f"{url}?after=").status_code == 200  # an empty one is the first page

@@ -9,9 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from stoa.accounts.models import User
-from stoa.conversation import moderation
-from stoa.conversation import services as conversation
+from stoa.conversation.comments import services as conversation
 from stoa.conversation.models import Comment, ModerationAction, Notification, Report
+from stoa.conversation.moderation import selectors as moderation_queue
+from stoa.conversation.moderation import services as moderation
+from stoa.conversation.rules import may_moderate
 from stoa.courses.models import Course, CourseTeamMember, TeamRole
 from stoa.learning import services as learning
 from stoa.testing import make_comment, make_course, make_user, step_of
@@ -168,11 +170,11 @@ def test_may_moderate_is_for_the_course_team_with_accounts_and_staff(
     CourseTeamMember.objects.create(
         course=course, position=2, name="Mo", role=TeamRole.MENTOR, user=mentor
     )
-    assert moderation.may_moderate(user=educator, course=course)
-    assert moderation.may_moderate(user=mentor, course=course)
-    assert moderation.may_moderate(user=admin_user, course=course)
-    assert not moderation.may_moderate(user=learner, course=course)
-    assert not moderation.may_moderate(user=other_course_educator, course=course)
+    assert may_moderate(user=educator, course=course)
+    assert may_moderate(user=mentor, course=course)
+    assert may_moderate(user=admin_user, course=course)
+    assert not may_moderate(user=learner, course=course)
+    assert not may_moderate(user=other_course_educator, course=course)
 
 
 def test_visitor_is_sent_to_sign_in_for_the_queue(client, course):
@@ -263,7 +265,7 @@ def test_queue_puts_the_most_reported_first_then_the_longest_waiting(
     moderation.report_comment(reporter=people[0], comment=once_late, reason="b")
     for person in people[1:]:
         moderation.report_comment(reporter=person, comment=thrice, reason="c")
-    queue = moderation.moderation_queue(course=course)
+    queue = moderation_queue.moderation_queue(course=course)
     assert [item.comment for item in queue.items] == [thrice, once_early, once_late]
     assert [item.comment.open_reports for item in queue.items] == [3, 1, 1]
 
@@ -273,7 +275,7 @@ def test_queue_shows_a_few_reasons_and_counts_the_rest(course, comment):
         person = make_user(f"p{n}@example.org")
         learning.enrol(user=person, course=course)
         moderation.report_comment(reporter=person, comment=comment, reason=f"reason {n}")
-    (item,) = moderation.moderation_queue(course=course).items
+    (item,) = moderation_queue.moderation_queue(course=course).items
     assert [report.reason for report in item.reasons] == [f"reason {n}" for n in (7, 6, 5, 4, 3)]
     assert item.more_reasons == 3
 
@@ -286,9 +288,11 @@ def test_queue_leaves_out_other_courses_and_resolved_reports(course, reported, e
     moderation.report_comment(
         reporter=tattler, comment=make_comment(stranger, other), reason="Elsewhere"
     )
-    assert [item.comment for item in moderation.moderation_queue(course=course).items] == [reported]
+    assert [item.comment for item in moderation_queue.moderation_queue(course=course).items] == [
+        reported
+    ]
     moderation.dismiss_reports(moderator=educator, comment=reported)
-    assert moderation.moderation_queue(course=course).items == []
+    assert moderation_queue.moderation_queue(course=course).items == []
 
 
 def reported_comments(course: Course, count: int, *, reports_each: int) -> list[Comment]:
@@ -395,7 +399,7 @@ def test_a_hidden_comment_vanishes_for_learners_by_page_and_by_url(
     client, course, reported, reporter, author, educator
 ):
     step_url = step_of(course, 1, 2).get_absolute_url()
-    permalink = reverse("conversation:comment", args=[course.slug, 1, 2, reported.pk])
+    permalink = reverse("comments:comment", args=[course.slug, 1, 2, reported.pk])
     client.force_login(reporter)
     assert "axis starts at 40" in client.get(step_url).content.decode()
     assert client.get(permalink).status_code == 200

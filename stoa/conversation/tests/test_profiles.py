@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def profile_url(user):
-    return reverse("notifications:profile", args=[user.pk])
+    return reverse("people:profile", args=[user.pk])
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def many_comments(author, course, count):
 def test_visitor_is_sent_to_sign_in(client, other_learner):
     for response in (
         client.get(profile_url(other_learner)),
-        client.post(reverse("notifications:follow", args=[other_learner.pk])),
+        client.post(reverse("people:follow", args=[other_learner.pk])),
     ):
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("accounts:signin"))
@@ -61,7 +61,7 @@ def test_unknown_and_closed_accounts_are_not_found(client, learner, other_learne
     client.force_login(learner)
 
     assert client.get(profile_url(other_learner)).status_code == 404
-    assert client.get(reverse("notifications:profile", args=[999999])).status_code == 404
+    assert client.get(reverse("people:profile", args=[999999])).status_code == 404
 
 
 def test_a_learner_sees_the_name_bio_and_comments_of_a_classmate(
@@ -168,8 +168,9 @@ def test_profile_queries_do_not_grow_with_comments(
     many_comments(other_learner, course, count)
     client.force_login(learner)
 
-    # session, user, the person, following?, one page of comments, the header's unread count
-    response = expect_queries(client, django_assert_num_queries, profile_url(other_learner), 6)
+    # session, user, the person, following?, the runs whose comments the viewer may read, one
+    # page of comments, the header's unread count
+    response = expect_queries(client, django_assert_num_queries, profile_url(other_learner), 7)
 
     assert len(response.context["page"].items) == min(count + 1, 25)
 
@@ -179,8 +180,8 @@ def test_profile_queries_do_not_grow_with_comments(
 
 def test_following_and_unfollowing_from_a_profile(client, learner, other_learner):
     client.force_login(learner)
-    follow_url = reverse("notifications:follow", args=[other_learner.pk])
-    unfollow_url = reverse("notifications:unfollow", args=[other_learner.pk])
+    follow_url = reverse("people:follow", args=[other_learner.pk])
+    unfollow_url = reverse("people:unfollow", args=[other_learner.pk])
 
     response = client.post(follow_url, follow=True)
     client.post(follow_url)  # a double submit changes nothing
@@ -199,8 +200,8 @@ def test_following_and_unfollowing_from_a_profile(client, learner, other_learner
 def test_following_needs_a_post_and_nobody_follows_themselves(client, learner):
     client.force_login(learner)
 
-    assert client.get(reverse("notifications:follow", args=[learner.pk])).status_code == 405
-    response = client.post(reverse("notifications:follow", args=[learner.pk]))
+    assert client.get(reverse("people:follow", args=[learner.pk])).status_code == 405
+    response = client.post(reverse("people:follow", args=[learner.pk]))
 
     assert response.status_code == 302
     assert not Follow.objects.exists()

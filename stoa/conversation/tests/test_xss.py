@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from stoa.conversation import services
+from stoa.conversation.comments import services
 from stoa.conversation.models import Comment
 from stoa.learning import services as learning
 from stoa.lib.markdown import COMMENT_TAGS

@@ -27,12 +27,3 @@ def example_package() -> Path:
 def package(example_package: Path, tmp_path: Path) -> Path:
     """A writable copy of the example package, qi-basics."""
     return copy_package(example_package, tmp_path / "qi-basics")
-
-
-@pytest.fixture
-def media_root(settings, tmp_path: Path) -> Path:
-    """Media storage in a folder of this test's own."""
-    root = tmp_path / "media-root"
-    root.mkdir()
-    settings.MEDIA_ROOT = root
-    return root

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from stoa.accounts.models import User
-from stoa.conversation import services
+from stoa.conversation.comments import services
 from stoa.conversation.models import Comment
 from stoa.courses.models import Course, Step, StepType
 from stoa.learning import services as learning

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.tasks import TaskResultStatus
 
-from stoa.conversation import notifications, tasks
+from stoa.conversation.notifications.services import send_daily_digests
 
 
 class Command(BaseCommand):
@@ -18,9 +18,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, now: bool, **options):
         if now:
-            self._sent(notifications.send_daily_digests())
+            self._sent(send_daily_digests.call())
             return
-        result = tasks.send_daily_digests.enqueue()
+        result = send_daily_digests.enqueue()
         if result.status == TaskResultStatus.FAILED:  # an immediate backend ran it, and failed
             raise CommandError(f"The daily digest failed: {result.errors[-1].traceback}")
         if result.is_finished:

@@ -1,0 +1,92 @@
+"""What one person may see of one step: the contract between learning and the apps that add
+to a step page (the conversation now; assessments next).
+
+step_access(user=, slug=, week=, position=) finds the step, or raises NotFound, and decides
+for that user:
+
+- enrolment: the person's active enrolment in the course; None for visitors and people who
+  have not joined (or have left).
+- run: the run whose calendar and conversation the person sees: their enrolment's run, else
+  the course's next open run (what a visitor would join), else None.
+- is_team: on the course's team, or staff. The team sees every week of every run.
+- opens_on: while the step's week is not open for this person in that run, the day it opens;
+  None when it is open. is_locked says the same.
+
+It never raises for a step that exists: a locked step is still a page (saying when it opens).
+Apps beside the step are named in settings.STOA_STEP_PANELS as functions
+panel(request, access) -> StepPanel | None. They get this decision and must not widen it: a
+panel shows nothing of a locked step, and anything it lets people do is checked again by its
+own services, which decide from the database and not from this object.
+"""
+
+import datetime
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from stoa.accounts.models import User
+from stoa.courses.models import Course, CourseRun, Step
+from stoa.learning import selectors
+from stoa.learning.models import Enrolment
+from stoa.lib.refusals import NotFound
+
+
+@dataclass
+class StepAccess:
+    user: User | AnonymousUser
+    step: Step
+    course: Course
+    enrolment: Enrolment | None
+    run: CourseRun | None
+    is_team: bool
+    opens_on: datetime.date | None  # set while the step's week is not open yet
+
+    @property
+    def is_locked(self) -> bool:
+        return self.opens_on is not None
+
+
+def step_access(*, user: User | AnonymousUser, slug: str, week: int, position: int) -> StepAccess:
+    """Finds the step and decides what this person may see of it (see the module's contract)."""
+    try:
+        step = selectors.step_at(course_slug=slug, week=week, position=position)
+    except Step.DoesNotExist as exc:
+        raise NotFound("No such step") from exc
+    course = step.week.course
+    enrolment = selectors.enrolment_for(user=user, course=course)
+    is_team = selectors.is_course_team(user=user, course=course)
+    run = enrolment.run if enrolment else selectors.next_open_run(course=course)
+    opens_on = None
+    if run is not None and not is_team and not run.is_week_open(week, today=timezone.localdate()):
+        opens_on = run.week_opens_on(week)
+    return StepAccess(
+        user=user,
+        step=step,
+        course=course,
+        enrolment=enrolment,
+        run=run,
+        is_team=is_team,
+        opens_on=opens_on,
+    )
+
+
+@dataclass
+class StepPanel:
+    """A section another app adds below a step: a template and its context."""
+
+    template_name: str
+    context: dict[str, Any]
+
+
+@functools.cache
+def step_panels() -> list[Callable[[HttpRequest, StepAccess], StepPanel | None]]:
+    """The panel functions named in settings.STOA_STEP_PANELS, so this app imports none of
+    the apps built on it."""
+    return [import_string(path) for path in settings.STOA_STEP_PANELS]
