@@ -30,6 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy stoa
+	$(BIN)/lint-imports
 
 # The conversation at scale (bench/run.py), on SQLite and then on PostgreSQL with Redis; writes
 # bench/reports/latest.md and fails when a bar is missed. About 25 minutes on 2 cores.
@@ -42,4 +43,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.report
 
 clean:
-	rm -rf $(VENV) data test-output bench/data
+	rm -rf $(VENV) data test-output bench/data .import_linter_cache
