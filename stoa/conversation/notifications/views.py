@@ -24,7 +24,7 @@ def activity(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = selectors.activity_page(user=request.user, cursor=cursor)
     unread = [n.pk for n in page.items if n.read_at is None]
     services.mark_read(user=request.user, notification_ids=unread)
-    context = {"page": page, "is_first_page": cursor is None}
+    context = {"page": page, "is_first_page": cursor is None, "new_count": len(unread)}
     return render(request, "conversation/notifications/activity.html", context)
 
 
