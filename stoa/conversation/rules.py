@@ -12,7 +12,9 @@ The rules:
 - A comment is visible to a learner, or a visitor reading along, only if it is in the run
   whose conversation they see, on a week open for them in that run, and neither hidden nor
   deleted. Its author also sees it while hidden, with the reason. The team sees every comment
-  of its course, hidden ones included.
+  of its course, hidden ones included. Pages that gather comments from many steps and
+  courses (notifications, the digest, profiles, bookmarks) apply the same rule to every run
+  the person is in (readable_comments), and authors always read their own.
 - A deleted comment with replies stays as a placeholder so its thread reads on; nothing can
   be done to it. A hidden comment takes no likes, replies or reports.
 - Comments are edited by their authors only, within EDIT_WINDOW of posting.
@@ -143,6 +145,18 @@ def can_see_hidden(viewer: Viewer, comment: CommentFacts) -> bool:
     return viewer.is_team or is_own(viewer, comment)
 
 
+def can_see(viewer: Viewer, comment) -> bool:
+    """The comment is in the run whose conversation the viewer sees, on a week open for them,
+    and not hidden from them. `comment` is a Comment with its step's week loaded; lists ask
+    the same of the database with visible_comments()."""
+    run = viewer.run
+    if run is None or comment.run_id != run.pk:
+        return False
+    if not viewer.sees_week(comment.step.week.number):
+        return False
+    return comment.hidden_at is None or can_see_hidden(viewer, comment)
+
+
 def can_respond(viewer: Viewer, comment: CommentFacts) -> bool:
     """Reply, like, save: for those who take part, to a comment that is live."""
     return viewer.takes_part and is_live(comment)
@@ -256,15 +270,8 @@ def require_week_open(viewer: Viewer, week_number: int) -> None:
 
 
 def require_visible(viewer: Viewer, comment) -> None:
-    """The comment is in the viewer's run, on a week open for them, and not hidden from them;
-    else it is not found, as it would not be on their page. `comment` is a Comment with its
-    step's week loaded."""
-    run = viewer.run
-    if run is None or comment.run_id != run.pk:
-        raise NotFound(_("No such comment."))
-    if not viewer.sees_week(comment.step.week.number):
-        raise NotFound(_("No such comment."))
-    if comment.hidden_at is not None and not can_see_hidden(viewer, comment):
+    """NotFound unless can_see: to the viewer, a comment they may not see is not there."""
+    if not can_see(viewer, comment):
         raise NotFound(_("No such comment."))
 
 
