@@ -201,3 +201,12 @@ def admin_user(db):
     from stoa.testing import make_user
 
     return make_user("admin@example.org", name="Ada Admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def enrolled(course, learner, other_learner):
+    """The learner and the other learner on the course, in its run open now."""
+    from stoa.learning import services as learning
+
+    learning.enrol(user=learner, course=course)
+    learning.enrol(user=other_learner, course=course)

@@ -37,8 +37,8 @@ REPO = BENCH.parent
 VENV_BIN = Path(sys.executable).parent
 WORKERS = 2
 THREADS, CONNECTIONS = 2, 16
-# What the step page's comment form posts (stoa/conversation/comments/forms.py: CommentForm), besides
-# its CSRF and submission tokens.
+# What the step page's comment form posts (CommentForm in stoa/conversation/comments/forms.py),
+# besides its CSRF and submission tokens.
 COMMENT_TEXT = "Benchmark comment: *where* did this number come from?"
 # Learners whose sessions post comments, in turn: enough that none reaches the per-user rate
 # limit (10 a minute) in one posting run. A refused post (429) fails the report's checks.

@@ -1,12 +1,22 @@
-"""Builders of test data, shared by every app's tests. Explicit and deterministic."""
+"""Builders of test data, shared by every app's tests, explicit and deterministic: one
+builder per model. Below them, the small helpers several test modules use (htmx headers, the
+conversation's URLs, query counts, settings read fresh); test modules never import each other."""
 
 import datetime
+import json
+import os
+import subprocess
+import sys
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from stoa.accounts.models import User
-from stoa.conversation.models import Comment
+from stoa.conversation.models import Comment, Follow, Notification
 from stoa.courses.models import (
     Course,
     CourseOrganisation,
@@ -24,6 +34,10 @@ from stoa.courses.models import (
 )
 from stoa.learning.models import Enrolment
 from stoa.lib.markdown import render_comment_markdown
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
+    from pytest_django import DjangoAssertNumQueries
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -161,7 +175,7 @@ def make_comment(
     straight to the database, with its Markdown rendered and its thread's reply count kept
     as posting would."""
     comment = Comment.objects.create(
-        run=fields.pop("run", None) or course.runs.order_by("pk").first(),
+        run=fields.pop("run", None) or course.runs.earliest("pk"),
         step=step_of(course, *step),
         author=author,
         parent=parent,
@@ -173,3 +187,83 @@ def make_comment(
     if parent is not None:
         Comment.objects.filter(pk=parent.pk).update(reply_count=parent.replies.count())
     return comment
+
+
+def make_follow(follower: User, followed: User) -> Follow:
+    """follower follows followed, from now on."""
+    return Follow.objects.create(follower=follower, followed=followed, created_at=timezone.now())
+
+
+def make_notifications(
+    recipient: User, count: int, *, actor: User, comment: Comment, read: bool = False
+) -> list[Notification]:
+    """count notifications for recipient that actor liked the comment, a second apart, the
+    newest now; all of them already read with read=True."""
+    now = timezone.now()
+    return Notification.objects.bulk_create(
+        Notification(
+            recipient=recipient,
+            kind=Notification.Kind.LIKE,
+            actor=actor,
+            comment=comment,
+            created_at=now - datetime.timedelta(seconds=count - i),
+            read_at=now if read else None,
+        )
+        for i in range(count)
+    )
+
+
+# --- helpers for requests ---
+
+# The header htmx sends with each of its requests, for `client.get(..., headers=HTMX)`.
+HTMX = {"HX-Request": "true"}
+
+
+def step_url(course: Course, week: int = 1, position: int = 2) -> str:
+    """The step page, where the step's conversation is."""
+    return step_of(course, week, position).get_absolute_url()
+
+
+def comments_url(name: str, course: Course, *args, week: int = 1, position: int = 2) -> str:
+    """The URL named comments:<name> of a step, e.g. comments_url("reply", course, comment.pk)."""
+    return reverse(f"comments:{name}", args=[course.slug, week, position, *args])
+
+
+def expect_queries(
+    client: Client,
+    django_assert_num_queries: "DjangoAssertNumQueries",
+    url: str,
+    expected: int,
+    **kwargs: Any,
+) -> "TestResponse":
+    """GETs url, which must answer 200 in exactly `expected` queries, counting the one that
+    loads the session of a signed-in client. That is a query only when sessions live in the
+    database: with REDIS_URL set they live in the cache, and the count is one less."""
+    if not settings.SESSION_ENGINE.endswith(".db") and client.cookies.get(
+        settings.SESSION_COOKIE_NAME
+    ):
+        expected -= 1
+    with django_assert_num_queries(expected):
+        response = client.get(url, **kwargs)
+    assert response.status_code == 200
+    return response
+
+
+def load_settings(**env: str) -> dict:
+    """stoa.settings as a fresh process reads them from this environment (and none of the
+    STOA_, DATABASE_URL and REDIS_URL variables of the test run's own)."""
+    script = (
+        "import json, stoa.settings as s;"
+        "print(json.dumps({k: getattr(s, k) for k in dir(s) if k.isupper()}, default=str))"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("STOA_", "DATABASE_URL"))}
+    clean.pop("REDIS_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**clean, "STOA_DATA_DIR": "/tmp/stoa-settings-test", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)

@@ -11,8 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
 from stoa.conversation.models import Notification
-from stoa.learning import services as learning
-from stoa.testing import make_comment
+from stoa.testing import HTMX, make_comment
 
 pytestmark = pytest.mark.django_db
 
@@ -53,10 +52,8 @@ def fill(route: str, *, slug: str, number: str) -> str:
 
 
 @pytest.fixture
-def site(course, learner, other_learner, educator):
+def site(course, learner, other_learner, educator, enrolled):
     """A course with a conversation, a notification and the personas on it."""
-    learning.enrol(user=learner, course=course)
-    learning.enrol(user=other_learner, course=course)
     comment = make_comment(other_learner, course)
     make_comment(learner, course, parent=comment)
     Notification.objects.create(
@@ -99,6 +96,6 @@ def test_hostile_query_values_are_refused_cleanly(client, site, persona, name, r
         url = fill(route, slug=site.slug, number="1")
         for value in HOSTILE_VALUES:
             # htmx asks for parts of pages: the learner's requests try both.
-            for headers in ({}, {"HX-Request": "true"}) if persona == "learner" else ({},):
+            for headers in ({}, HTMX) if persona == "learner" else ({},):
                 response = client.get(f"{url}?{name}={value}", headers=headers)
                 assert response.status_code < 500, (url, name, value[:40], headers)

@@ -1,6 +1,5 @@
 """Settings come from the environment; each case imports them fresh in a subprocess."""
 
-import json
 import os
 import subprocess
 import sys
@@ -10,30 +9,13 @@ import pytest
 from django.db import close_old_connections, connection, transaction
 
 from stoa.accounts.models import User
+from stoa.testing import load_settings
 
 PRODUCTION_ENV = {
     "STOA_ENV": "production",
     "STOA_SECRET_KEY": "k" * 20 + "-production-secret-for-tests-" + "z" * 20,
     "STOA_ALLOWED_HOSTS": "courses.example.org",
 }
-
-
-def load_settings(**env: str) -> dict:
-    script = (
-        "import json, stoa.settings as s;"
-        "print(json.dumps({k: getattr(s, k) for k in dir(s) if k.isupper()}, default=str))"
-    )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("STOA_", "DATABASE_URL"))}
-    clean.pop("REDIS_URL", None)
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        env={**clean, "STOA_DATA_DIR": "/tmp/stoa-settings-test", **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def test_defaults_are_sqlite_local_media_and_in_process_cache():

@@ -6,23 +6,13 @@ from django.urls import reverse
 
 from stoa.accounts import limits
 from stoa.accounts.models import User
-
-from .conftest import PASSWORD
+from stoa.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 ADMIN_LOGIN = reverse("admin:login")
 SIGNIN = reverse("accounts:signin")
 NEW_PASSWORD = "lanterns-over-the-water"
-
-
-@pytest.fixture
-def admin_user(admin_user: User) -> User:
-    """The root conftest's admin, with the password these tests type. Not stoa.testing's:
-    importing it would make accounts depend on the apps above it."""
-    admin_user.set_password(PASSWORD)
-    admin_user.save(update_fields=["password"])
-    return admin_user
 
 
 def test_the_admin_sign_in_page_sends_people_to_stoas(client):
@@ -129,5 +119,5 @@ def test_the_admin_cannot_blank_an_accounts_name(client, admin_user, learner, na
     assert response.status_code == 200
     assert "This field is required." in response.text
     learner.refresh_from_db()
-    assert learner.display_name == "Ada Lovelace"
-    assert change_account(client, learner, display_name="Ada L.").status_code == 302
+    assert learner.display_name == "Lee Learner"
+    assert change_account(client, learner, display_name="Lee L.").status_code == 302

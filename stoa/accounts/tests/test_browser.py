@@ -5,8 +5,7 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 
 from stoa.accounts.models import User
-
-from .conftest import PASSWORD
+from stoa.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,10 +58,11 @@ def test_sign_up_errors_are_announced_and_linked_to_their_fields(
     expect(page.get_by_label("Password")).to_be_focused()
 
 
-def test_learner_who_forgot_their_password_resets_it_by_email(live_server, page: Page, check_page):
-    User.objects.create_user(email="ada@example.org", password=PASSWORD, display_name="Ada")
+def test_learner_who_forgot_their_password_resets_it_by_email(
+    live_server, page: Page, check_page, learner
+):
     page.goto(f"{live_server.url}/accounts/signin/")
-    page.get_by_label("Email address").fill("ada@example.org")
+    page.get_by_label("Email address").fill("lee@example.org")
     page.get_by_label("Password").fill("not-it-at-all")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_contain_text("do not match an account")
@@ -71,7 +71,7 @@ def test_learner_who_forgot_their_password_resets_it_by_email(live_server, page:
     page.get_by_role("link", name="Forgotten your password?").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Reset your password")
     check_page(page, "accounts-password-reset")
-    page.get_by_label("Email address").fill("ada@example.org")
+    page.get_by_label("Email address").fill("lee@example.org")
     page.get_by_role("button", name="Email me a link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
     check_page(page, "accounts-password-reset-done")
@@ -85,28 +85,27 @@ def test_learner_who_forgot_their_password_resets_it_by_email(live_server, page:
     page.get_by_role("button", name="Set new password").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your password is reset")
     page.get_by_role("main").get_by_role("link", name="Sign in").click()
-    page.get_by_label("Email address").fill("ada@example.org")
+    page.get_by_label("Email address").fill("lee@example.org")
     page.get_by_label("Password").fill("lanterns-over-the-water")
     page.get_by_role("button", name="Sign in").click()
-    expect(site_nav(page).get_by_role("link", name="Ada")).to_be_visible()
+    expect(site_nav(page).get_by_role("link", name="Lee Learner")).to_be_visible()
 
 
-def test_learner_edits_their_profile(live_server, page: Page, check_page):
-    User.objects.create_user(email="ada@example.org", password=PASSWORD, display_name="Ada")
+def test_learner_edits_their_profile(live_server, page: Page, check_page, learner):
     page.goto(f"{live_server.url}/accounts/profile/")
     expect(page).to_have_url(re.compile(r"/accounts/signin/\?next=/accounts/profile/$"))
-    page.get_by_label("Email address").fill("ada@example.org")
+    page.get_by_label("Email address").fill("lee@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Your profile")
     page.get_by_label("Bio").fill("Engines and notes.")
     expect(page.get_by_text("(18 used)")).to_be_visible()
-    page.get_by_label("Display name").fill("Ada Lovelace")
+    page.get_by_label("Display name").fill("Lee Lovelace")
     page.get_by_role("button", name="Save profile").click()
 
     expect(page.get_by_text("Your profile is saved.")).to_be_visible()
-    expect(site_nav(page).get_by_role("link", name="Ada Lovelace")).to_be_visible()
+    expect(site_nav(page).get_by_role("link", name="Lee Lovelace")).to_be_visible()
     check_page(page, "accounts-profile")
     page.get_by_role("link", name="Change your password").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Change your password")

@@ -11,8 +11,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from stoa.accounts.models import UNNAMED, User, public_name
-
-from .conftest import PASSWORD
+from stoa.testing import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +78,7 @@ def test_createsuperuser_asks_again_for_a_blank_name(monkeypatch):
 
 def unnamed(email: str = "old@example.org") -> User:
     """An account made before names were required: its name saved blank, past every check."""
-    user = User.objects.create_user(email, PASSWORD, display_name="Old")
+    user = make_user(email, name="Old")
     User.objects.filter(pk=user.pk).update(display_name="  ")
     user.refresh_from_db()
     return user
@@ -93,10 +92,10 @@ def test_an_account_without_a_name_shows_a_neutral_label_not_its_email():
 
 
 def test_an_account_shows_its_name_without_the_spaces_around_it(learner):
-    User.objects.filter(pk=learner.pk).update(display_name=" Ada Lovelace ")
+    User.objects.filter(pk=learner.pk).update(display_name=" Lee Learner ")
     learner.refresh_from_db()
 
-    assert learner.public_name == str(learner) == learner.get_full_name() == "Ada Lovelace"
+    assert learner.public_name == str(learner) == learner.get_full_name() == "Lee Learner"
 
 
 def test_names_read_with_values_get_the_same_label(learner):
@@ -107,7 +106,7 @@ def test_names_read_with_values_get_the_same_label(learner):
         for row in User.objects.order_by("email").values("display_name")
     ]
 
-    assert names == ["Ada Lovelace", "Unnamed member"]
+    assert names == ["Lee Learner", "Unnamed member"]
     assert public_name(None) == "Unnamed member"
 
 
@@ -124,7 +123,7 @@ def test_the_header_names_a_learner(client, learner):
 
     response = client.get(reverse("accounts:profile"))
 
-    assert f'<a href="{reverse("accounts:profile")}">Ada Lovelace</a>' in response.text
+    assert f'<a href="{reverse("accounts:profile")}">Lee Learner</a>' in response.text
 
 
 def test_a_reset_email_to_an_account_without_a_name_greets_without_a_blank(client, mailoutbox):

@@ -6,8 +6,7 @@ import pytest
 from django.urls import reverse
 
 from stoa.accounts import limits
-
-from .conftest import PASSWORD
+from stoa.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +15,7 @@ SIGNUP = reverse("accounts:signup")
 WAIT = r"Try again in about (a minute|\d+ minutes)\."
 
 
-def fail_to_sign_in(client, email="ada@example.org", **extra):
+def fail_to_sign_in(client, email="lee@example.org", **extra):
     return client.post(SIGNIN, {"username": email, "password": "not-it-at-all"}, **extra)
 
 
@@ -24,11 +23,11 @@ def test_sign_in_is_limited_per_address(client, learner):
     for _ in range(limits.SIGN_IN_PER_PAIR.limit):
         assert fail_to_sign_in(client).status_code == 200
 
-    response = fail_to_sign_in(client, email="ADA@example.org")
+    response = fail_to_sign_in(client, email="LEE@example.org")
 
     assert response.status_code == 429
     assert re.search(f"Too many sign-in attempts for this address. {WAIT}", response.text)
-    assert 'value="ADA@example.org"' in response.text
+    assert 'value="LEE@example.org"' in response.text
     assert int(response["Retry-After"]) > 0
     assert "<title>Error: Sign in" in response.text
 
@@ -37,7 +36,7 @@ def test_a_limited_address_cannot_sign_in_even_with_the_right_password(client, l
     for _ in range(limits.SIGN_IN_PER_PAIR.limit):
         fail_to_sign_in(client)
 
-    response = client.post(SIGNIN, {"username": "ada@example.org", "password": PASSWORD})
+    response = client.post(SIGNIN, {"username": "lee@example.org", "password": PASSWORD})
 
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
@@ -47,14 +46,14 @@ def test_a_limited_address_does_not_stop_other_addresses(client, learner, other_
     for _ in range(limits.SIGN_IN_PER_PAIR.limit + 1):
         fail_to_sign_in(client)
 
-    response = client.post(SIGNIN, {"username": "grace@example.org", "password": PASSWORD})
+    response = client.post(SIGNIN, {"username": "robin@example.org", "password": PASSWORD})
 
     assert response.status_code == 302
 
 
 def test_sign_ins_that_succeed_do_not_use_up_the_allowance(client, learner):
     for _ in range(limits.SIGN_IN_PER_PAIR.limit + 2):
-        response = client.post(SIGNIN, {"username": "ada@example.org", "password": PASSWORD})
+        response = client.post(SIGNIN, {"username": "lee@example.org", "password": PASSWORD})
         assert response.status_code == 302
         client.logout()
 
@@ -102,11 +101,11 @@ RESET = reverse("accounts:password_reset")
 NEW_PASSWORD = "lanterns-over-the-water"
 
 
-def sign_in(client, email="ada@example.org", password=PASSWORD, **extra):
+def sign_in(client, email="lee@example.org", password=PASSWORD, **extra):
     return client.post(SIGNIN, {"username": email, "password": password}, **extra)
 
 
-def reset_password(client, mailoutbox, email="ada@example.org", **extra):
+def reset_password(client, mailoutbox, email="lee@example.org", **extra):
     """Asks for a reset link and follows it to set NEW_PASSWORD, all from one address."""
     client.post(RESET, {"email": email}, **extra)
     link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", mailoutbox[-1].body)
@@ -135,12 +134,12 @@ def test_one_address_gets_five_guesses_at_one_account(client, learner):
     for _ in range(5):
         assert fail_to_sign_in(client, **ATTACKER).status_code == 200
 
-    response = sign_in(client, email="Ada@Example.org", **ATTACKER)
+    response = sign_in(client, email="Lee@Example.org", **ATTACKER)
 
     assert response.status_code == 429
     assert re.search(f"Too many sign-in attempts for this address. {WAIT}", response.text)
     assert int(response["Retry-After"]) > 0
-    assert 'value="Ada@Example.org"' in response.text
+    assert 'value="Lee@Example.org"' in response.text
     assert "_auth_user_id" not in client.session
 
 
@@ -158,7 +157,7 @@ def test_one_person_retrying_does_not_lock_their_classroom_out(client, learner, 
     for _ in range(50):
         fail_to_sign_in(client, **CLASSROOM)
 
-    response = sign_in(client, email="grace@example.org", **CLASSROOM)
+    response = sign_in(client, email="robin@example.org", **CLASSROOM)
 
     assert response.status_code == 302
 
@@ -178,7 +177,7 @@ def test_a_refused_classroom_still_lets_in_a_learner_who_signed_in_there_before(
     assert client.session["_auth_user_id"] == str(learner.pk)
 
 
-def guess_from_many_addresses(client, email="ada@example.org"):
+def guess_from_many_addresses(client, email="lee@example.org"):
     """Fails to sign in to one account as often as its limit allows, four times from each of
     several addresses, none of them reaching the limit for one address."""
     for number in range(limits.SIGN_IN_PER_ACCOUNT.limit):
@@ -189,7 +188,7 @@ def guess_from_many_addresses(client, email="ada@example.org"):
 def test_guessing_from_many_addresses_meets_the_limit_for_the_account(client, learner):
     guess_from_many_addresses(client)
 
-    response = fail_to_sign_in(client, email="ADA@example.org", REMOTE_ADDR="203.0.113.200")
+    response = fail_to_sign_in(client, email="LEE@example.org", REMOTE_ADDR="203.0.113.200")
 
     assert response.status_code == 429
     assert re.search(
@@ -197,7 +196,7 @@ def test_guessing_from_many_addresses_meets_the_limit_for_the_account(client, le
         response.text,
     )
     assert int(response["Retry-After"]) > 0
-    assert 'value="ADA@example.org"' in response.text
+    assert 'value="LEE@example.org"' in response.text
     # Even the right password, from an address the account has not signed in from.
     assert sign_in(client, **CAFE).status_code == 429
     assert "_auth_user_id" not in client.session

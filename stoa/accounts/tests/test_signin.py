@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from .conftest import PASSWORD
+from stoa.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -10,7 +10,7 @@ SIGNOUT = reverse("accounts:signout")
 
 
 def test_learner_signs_in_with_the_right_password(client, learner):
-    response = client.post(SIGNIN, {"username": "ada@example.org", "password": PASSWORD})
+    response = client.post(SIGNIN, {"username": "lee@example.org", "password": PASSWORD})
 
     assert response.status_code == 302
     assert response["Location"] == reverse("learning:my_courses")
@@ -18,17 +18,17 @@ def test_learner_signs_in_with_the_right_password(client, learner):
 
 
 def test_sign_in_ignores_the_case_of_the_address(client, learner):
-    client.post(SIGNIN, {"username": "ADA@Example.org", "password": PASSWORD})
+    client.post(SIGNIN, {"username": "LEE@Example.org", "password": PASSWORD})
 
     assert client.session["_auth_user_id"] == str(learner.pk)
 
 
 def test_wrong_password_is_refused_and_the_address_kept(client, learner):
-    response = client.post(SIGNIN, {"username": "ada@example.org", "password": "not-it-at-all"})
+    response = client.post(SIGNIN, {"username": "lee@example.org", "password": "not-it-at-all"})
 
     assert response.status_code == 200
     assert "That email address and password do not match an account." in response.text
-    assert 'value="ada@example.org"' in response.text
+    assert 'value="lee@example.org"' in response.text
     assert "not-it-at-all" not in response.text
     assert "_auth_user_id" not in client.session
 
@@ -36,7 +36,7 @@ def test_wrong_password_is_refused_and_the_address_kept(client, learner):
 def test_sign_in_goes_on_to_a_safe_next(client, learner):
     response = client.post(
         SIGNIN,
-        {"username": "ada@example.org", "password": PASSWORD, "next": "/courses/reading-data/"},
+        {"username": "lee@example.org", "password": PASSWORD, "next": "/courses/reading-data/"},
     )
 
     assert response["Location"] == "/courses/reading-data/"
@@ -47,7 +47,7 @@ def test_sign_in_goes_on_to_a_safe_next(client, learner):
 )
 def test_sign_in_ignores_an_off_site_next(client, learner, next_url):
     response = client.post(
-        f"{SIGNIN}?next={next_url}", {"username": "ada@example.org", "password": PASSWORD}
+        f"{SIGNIN}?next={next_url}", {"username": "lee@example.org", "password": PASSWORD}
     )
 
     assert response["Location"] == reverse("learning:my_courses")
@@ -104,4 +104,4 @@ def test_signing_in_takes_a_bounded_number_of_queries(
 ):
     # The user, the new session and last_login; savepoints count too.
     with django_assert_max_num_queries(9):
-        client.post(SIGNIN, {"username": "ada@example.org", "password": PASSWORD})
+        client.post(SIGNIN, {"username": "lee@example.org", "password": PASSWORD})

@@ -4,7 +4,6 @@ number of queries does not grow with the number of comments on the step."""
 import datetime
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -12,17 +11,16 @@ from django.utils import timezone
 from stoa.accounts.models import User
 from stoa.conversation.comments import selectors
 from stoa.conversation.comments.selectors import Filter
-from stoa.conversation.models import Bookmark, Comment, Follow, Like
+from stoa.conversation.models import Bookmark, Comment, Like
 from stoa.conversation.rules import Viewer
 from stoa.courses.models import Course, TeamRole
 from stoa.learning import services as learning
 from stoa.lib.keyset import Cursor
 from stoa.lib.markdown import render_comment_markdown
-from stoa.testing import step_of
+from stoa.testing import HTMX, expect_queries, make_follow, step_of
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HX-Request": "true"}
 BODY = "A comment with *some* emphasis and [a link](https://example.org)."
 BODY_HTML = render_comment_markdown(BODY)
 REPLIED = 5  # the newest comments have replies, more than the step page shows
@@ -78,19 +76,7 @@ def viewer_state(learner: User, other_learner: User) -> None:
     now = timezone.now()
     Like.objects.bulk_create(Like(user=learner, comment=c, created_at=now) for c in newest)
     Bookmark.objects.create(user=learner, comment=newest[0], created_at=now)
-    Follow.objects.create(follower=learner, followed=other_learner, created_at=now)
-
-
-def assert_queries(client, django_assert_num_queries, url: str, expected: int, **kwargs) -> str:
-    # With REDIS_URL set, sessions live in the cache and loading one is not a query.
-    if not settings.SESSION_ENGINE.endswith(".db") and client.cookies.get(
-        settings.SESSION_COOKIE_NAME
-    ):
-        expected -= 1
-    with django_assert_num_queries(expected):
-        response = client.get(url, **kwargs)
-    assert response.status_code == 200
-    return response.content.decode()
+    make_follow(learner, other_learner)
 
 
 @pytest.mark.parametrize("count", [10, 100_000])
@@ -107,7 +93,7 @@ def test_the_step_page_runs_the_same_queries_with_10_and_100000_comments(
     # updates, release), neighbours (2), completion, the header's unread count. Then the
     # conversation's: comments, the first replies of those that have any, my likes, bookmarks
     # and follows.
-    content = assert_queries(client, django_assert_num_queries, step_url, 13 + 5)
+    content = expect_queries(client, django_assert_num_queries, step_url, 13 + 5).content.decode()
     assert content.count('class="thread"') == min(count, selectors.PAGE_SIZE)
     assert ("Show more comments" in content) is (count > selectors.PAGE_SIZE)
     assert f"Show all {REPLIES_EACH} replies" in content
@@ -116,16 +102,16 @@ def test_the_step_page_runs_the_same_queries_with_10_and_100000_comments(
     # The next page, as htmx asks for it: access, then the same five reads.
     cursor = Cursor.of_time(Comment.objects.filter(parent=None).order_by("-created_at")[2])
     more = f"{reverse('comments:comments', args=[course.slug, 1, 2])}?after={cursor}"
-    assert_queries(client, django_assert_num_queries, more, 5 + 5, headers=HTMX)
+    expect_queries(client, django_assert_num_queries, more, 5 + 5, headers=HTMX)
     # The most liked, and a visitor: no session, no viewer state.
-    assert_queries(client, django_assert_num_queries, step_url + "?filter=liked", 13 + 5)
+    expect_queries(client, django_assert_num_queries, step_url + "?filter=liked", 13 + 5)
     # A flat list of comments and replies, each reply naming whom it answers: no query for
     # threads' replies, none per reply for its parent's author.
     educators = step_url + "?filter=educators"
-    content = assert_queries(client, django_assert_num_queries, educators, 13 + 4)
+    content = expect_queries(client, django_assert_num_queries, educators, 13 + 4).content.decode()
     assert "In reply to" in content
     client.logout()
-    assert_queries(client, django_assert_num_queries, step_url, 4 + 2)
+    expect_queries(client, django_assert_num_queries, step_url, 4 + 2)
 
 
 def viewer_in(course: Course, user: User, **standing) -> Viewer:

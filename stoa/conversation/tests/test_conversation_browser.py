@@ -8,7 +8,6 @@ from playwright.sync_api import Browser, Page, expect
 
 from stoa.conversation.models import Comment, Like
 from stoa.courses.models import TeamRole
-from stoa.learning import services as learning
 from stoa.testing import make_comment, step_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,9 +19,8 @@ def comment_by(page: Page, name: str, text: str):
 
 
 @pytest.fixture
-def cohort(course, learner, other_learner):
-    for person in (learner, other_learner):
-        learning.enrol(user=person, course=course)
+def cohort(course, enrolled):
+    """The course, with both learners on it."""
     return course
 
 

@@ -15,11 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from stoa.conversation.comments import services
 from stoa.conversation.models import Notification
 from stoa.conversation.notifications import services as notifications
-from stoa.learning import services as learning
-from stoa.testing import step_of
-from stoa.tests.test_settings import load_settings
-
-from .test_notifications import fill_inbox, follow, make_comment
+from stoa.testing import load_settings, make_comment, make_follow, make_notifications, step_of
 
 pytestmark = pytest.mark.django_db
 
@@ -51,10 +47,12 @@ def test_each_opted_in_person_gets_one_email_of_their_unread_notifications(
 ):
     opt_in(learner, other_learner, admin_user)
     mine = make_comment(learner, course, "Base rates *matter*")
-    fill_inbox(learner, 2, actor=educator, comment=mine)
-    fill_inbox(learner, 1, actor=educator, comment=mine, read=True)
-    fill_inbox(other_learner, 1, actor=educator, comment=make_comment(other_learner, course))
-    fill_inbox(educator, 4, actor=learner, comment=make_comment(educator, course))  # opted out
+    make_notifications(learner, 2, actor=educator, comment=mine)
+    make_notifications(learner, 1, actor=educator, comment=mine, read=True)
+    theirs = make_comment(other_learner, course)
+    make_notifications(other_learner, 1, actor=educator, comment=theirs)
+    educators = make_comment(educator, course)
+    make_notifications(educator, 4, actor=learner, comment=educators)  # opted out
     # admin_user opted in but has nothing unread: no email
 
     sent = notifications.send_daily_digests.call()
@@ -75,11 +73,11 @@ def test_each_opted_in_person_gets_one_email_of_their_unread_notifications(
 
 def test_running_the_digest_twice_sends_nothing_new(course, learner, educator, mailoutbox):
     opt_in(learner)
-    fill_inbox(learner, 2, actor=educator, comment=make_comment(learner, course))
+    make_notifications(learner, 2, actor=educator, comment=make_comment(learner, course))
 
     assert notifications.send_daily_digests.call() == 1
     assert notifications.send_daily_digests.call() == 0
-    fill_inbox(learner, 1, actor=educator, comment=make_comment(learner, course, "Later"))
+    make_notifications(learner, 1, actor=educator, comment=make_comment(learner, course, "Later"))
     assert notifications.send_daily_digests.call() == 1
 
     assert len(mailoutbox) == 2
@@ -89,7 +87,7 @@ def test_running_the_digest_twice_sends_nothing_new(course, learner, educator, m
 def test_the_digest_covers_only_the_last_day(course, learner, educator, mailoutbox):
     opt_in(learner)
     comment = make_comment(learner, course)
-    fill_inbox(learner, 1, actor=educator, comment=comment)
+    make_notifications(learner, 1, actor=educator, comment=comment)
     Notification.objects.update(created_at=timezone.now() - datetime.timedelta(days=2))
 
     assert notifications.send_daily_digests.call() == 0
@@ -120,8 +118,9 @@ def test_a_failed_email_leaves_its_notifications_for_the_next_digest(
     course, learner, other_learner, educator, mailoutbox, monkeypatch
 ):
     opt_in(learner, other_learner)
-    fill_inbox(learner, 1, actor=educator, comment=make_comment(learner, course))
-    fill_inbox(other_learner, 1, actor=educator, comment=make_comment(other_learner, course))
+    make_notifications(learner, 1, actor=educator, comment=make_comment(learner, course))
+    theirs = make_comment(other_learner, course)
+    make_notifications(other_learner, 1, actor=educator, comment=theirs)
     real_send = EmailMultiAlternatives.send
 
     def refuse_lee(message, *args, **kwargs):
@@ -138,7 +137,7 @@ def test_a_failed_email_leaves_its_notifications_for_the_next_digest(
 
 def test_the_digest_command_runs_the_task(course, learner, educator, mailoutbox):
     opt_in(learner)
-    fill_inbox(learner, 1, actor=educator, comment=make_comment(learner, course))
+    make_notifications(learner, 1, actor=educator, comment=make_comment(learner, course))
     out = io.StringIO()
 
     call_command("digest", stdout=out)
@@ -152,7 +151,7 @@ def test_the_digest_command_queues_for_the_worker(
 ):
     settings.TASKS = DATABASE_QUEUE
     opt_in(learner)
-    fill_inbox(learner, 1, actor=educator, comment=make_comment(learner, course))
+    make_notifications(learner, 1, actor=educator, comment=make_comment(learner, course))
     out = io.StringIO()
 
     call_command("digest", stdout=out)
@@ -170,12 +169,16 @@ def test_the_digest_command_queues_for_the_worker(
 
 
 def test_the_fan_out_to_followers_is_queued_when_the_post_commits(
-    settings, course, learner, other_learner, django_capture_on_commit_callbacks, run_worker
+    settings,
+    course,
+    learner,
+    other_learner,
+    enrolled,
+    django_capture_on_commit_callbacks,
+    run_worker,
 ):
     settings.TASKS = DATABASE_QUEUE
-    learning.enrol(user=learner, course=course)
-    learning.enrol(user=other_learner, course=course)
-    follow(other_learner, learner)
+    make_follow(other_learner, learner)
 
     with django_capture_on_commit_callbacks(execute=True):
         services.post_comment(

@@ -68,8 +68,8 @@ def test_visitor_is_sent_to_sign_in_to_report(client, comment):
     assert not Report.objects.exists()
 
 
-def test_signed_in_person_not_on_the_course_cannot_report(client, comment):
-    client.force_login(make_user("stranger@example.org"))
+def test_signed_in_person_not_on_the_course_cannot_report(client, comment, outsider):
+    client.force_login(outsider)
     assert client.get(report_url(comment)).status_code == 403
     assert client.post(report_url(comment), {"reason": "Spam"}).status_code == 403
     assert not Report.objects.exists()
@@ -153,11 +153,9 @@ def test_a_comment_is_reported_under_its_own_course_only(client, comment, report
     assert client.get(url).status_code == 404
 
 
-def test_report_service_refuses_people_not_on_the_course(comment):
+def test_report_service_refuses_people_not_on_the_course(comment, outsider):
     with pytest.raises(PermissionDenied):
-        moderation.report_comment(
-            reporter=make_user("stranger@example.org"), comment=comment, reason="Spam"
-        )
+        moderation.report_comment(reporter=outsider, comment=comment, reason="Spam")
 
 
 # --- Who may moderate ---
@@ -233,7 +231,7 @@ def test_moderation_actions_take_post_only(client, reported, educator, name):
 def test_queue_shows_reported_comments_with_reasons_counts_and_step(
     client, course, reported, educator, author
 ):
-    third = make_user("kit@example.org")
+    third = make_user("kai@example.org")
     learning.enrol(user=third, course=course)
     moderation.report_comment(reporter=third, comment=reported, reason="Off topic.")
     make_comment(author, course, text="Nobody reported this one.")

@@ -5,7 +5,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from stoa.conversation.models import ModerationAction, Report
-from stoa.learning import services as learning
 from stoa.testing import make_comment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,10 +16,8 @@ def sign_out(page: Page) -> None:
 
 
 def test_learner_reports_educator_hides_and_author_reads_why(
-    live_server, sign_in, page: Page, course, learner, other_learner, educator, check_page
+    live_server, sign_in, page: Page, course, learner, other_learner, educator, enrolled, check_page
 ):
-    for person in (learner, other_learner):
-        learning.enrol(user=person, course=course)
     text = "Anyone who believes this chart is *an idiot*."
     comment = make_comment(other_learner, course, text)
 

@@ -3,59 +3,22 @@
 import datetime
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
 from stoa.accounts.models import User
 from stoa.conversation.comments import services
-from stoa.conversation.models import Follow, ModerationAction, Notification
+from stoa.conversation.models import ModerationAction, Notification
 from stoa.conversation.moderation import services as moderation
 from stoa.conversation.notifications import selectors as inbox
 from stoa.conversation.notifications import services as notifications
 from stoa.learning import services as learning
-from stoa.testing import make_comment, make_user, step_of
+from stoa.testing import expect_queries, make_comment, make_follow, make_notifications, step_of
 
 pytestmark = pytest.mark.django_db
 
 ACTIVITY = reverse("notifications:activity")
 MARK_ALL_READ = reverse("notifications:mark_all_read")
-
-
-def follow(follower, followed):
-    return Follow.objects.create(follower=follower, followed=followed, created_at=timezone.now())
-
-
-def fill_inbox(user, count, *, actor, comment, read=False):
-    """count notifications for user, a second apart, the newest now."""
-    now = timezone.now()
-    Notification.objects.bulk_create(
-        Notification(
-            recipient=user,
-            kind=Notification.Kind.LIKE,
-            actor=actor,
-            comment=comment,
-            created_at=now - datetime.timedelta(seconds=count - i),
-            read_at=now if read else None,
-        )
-        for i in range(count)
-    )
-
-
-def expect_queries(client, django_assert_num_queries, url, expected):
-    # Counts include loading the session, a query only with database sessions.
-    if not settings.SESSION_ENGINE.endswith(".db"):
-        expected -= 1
-    with django_assert_num_queries(expected):
-        response = client.get(url)
-    assert response.status_code == 200
-    return response
-
-
-@pytest.fixture
-def enrolled(course, learner, other_learner):
-    learning.enrol(user=learner, course=course)
-    learning.enrol(user=other_learner, course=course)
 
 
 # --- who hears about what ---
@@ -107,11 +70,10 @@ def test_nobody_is_notified_of_their_own_doing(course, learner, enrolled):
 
 
 def test_followers_on_the_run_hear_of_a_new_comment_in_the_background(
-    course, learner, other_learner, enrolled, django_capture_on_commit_callbacks
+    course, learner, other_learner, outsider, enrolled, django_capture_on_commit_callbacks
 ):
-    stranger = make_user("stranger@example.org", name="Not On The Course")
-    follow(other_learner, learner)
-    follow(stranger, learner)
+    make_follow(other_learner, learner)
+    make_follow(outsider, learner)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         comment = services.post_comment(
@@ -129,7 +91,7 @@ def test_followers_on_the_run_hear_of_a_new_comment_in_the_background(
 def test_the_course_team_hears_of_comments_by_people_they_follow(
     course, learner, educator, enrolled
 ):
-    follow(educator, learner)
+    make_follow(educator, learner)
 
     told = notifications.fan_out_to_followers.call(comment_id=make_comment(learner, course).pk)
 
@@ -140,7 +102,7 @@ def test_the_course_team_hears_of_comments_by_people_they_follow(
 def test_the_fan_out_tells_nobody_twice_and_skips_hidden_comments(
     course, learner, other_learner, enrolled
 ):
-    follow(other_learner, learner)
+    make_follow(other_learner, learner)
     comment = make_comment(learner, course)
     hidden = make_comment(learner, course, hidden_at=timezone.now())
 
@@ -158,7 +120,7 @@ def test_the_fan_out_works_in_batches(course, learner, enrolled, monkeypatch):
     )
     for fan in fans:
         learning.enrol(user=fan, course=course)
-        follow(fan, learner)
+        make_follow(fan, learner)
     assert run.enrolments.count() == 9
 
     told = notifications.fan_out_to_followers.call(comment_id=make_comment(learner, course).pk)
@@ -172,7 +134,7 @@ def test_the_fan_out_works_in_batches(course, learner, enrolled, monkeypatch):
 def test_a_replys_parent_author_hears_of_it_once_as_a_reply(
     course, learner, other_learner, enrolled, django_capture_on_commit_callbacks
 ):
-    follow(learner, other_learner)
+    make_follow(learner, other_learner)
     comment = make_comment(learner, course)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -324,8 +286,10 @@ def test_nobody_opens_someone_elses_notification(client, course, learner, other_
 
 
 def test_mark_all_as_read_marks_only_mine(client, course, learner, other_learner, educator):
-    fill_inbox(learner, 3, actor=educator, comment=make_comment(learner, course))
-    fill_inbox(other_learner, 2, actor=educator, comment=make_comment(other_learner, course))
+    make_notifications(learner, 3, actor=educator, comment=make_comment(learner, course))
+    make_notifications(
+        other_learner, 2, actor=educator, comment=make_comment(other_learner, course)
+    )
     client.force_login(learner)
 
     assert client.get(MARK_ALL_READ).status_code == 405
@@ -338,7 +302,7 @@ def test_mark_all_as_read_marks_only_mine(client, course, learner, other_learner
 
 
 def test_activity_pages_through_keyset_cursors(client, course, learner, educator):
-    fill_inbox(learner, 30, actor=educator, comment=make_comment(learner, course))
+    make_notifications(learner, 30, actor=educator, comment=make_comment(learner, course))
     ids = list(
         Notification.objects.filter(recipient=learner)
         .order_by("-created_at", "-id")
@@ -379,7 +343,7 @@ def test_cursors_survive_equal_timestamps(course, learner, educator):
 def test_activity_page_queries_do_not_grow_with_the_inbox(
     client, course, learner, educator, django_assert_num_queries, count
 ):
-    fill_inbox(learner, count, actor=educator, comment=make_comment(learner, course))
+    make_notifications(learner, count, actor=educator, comment=make_comment(learner, course))
     client.force_login(learner)
 
     # session, user, the runs whose comments they may read, one page of notifications with
@@ -393,8 +357,8 @@ def test_activity_page_queries_do_not_grow_with_the_inbox(
 
 
 def test_the_header_shows_the_unread_count(client, course, learner, educator):
-    fill_inbox(learner, 3, actor=educator, comment=make_comment(learner, course))
-    fill_inbox(learner, 2, actor=educator, comment=make_comment(learner, course), read=True)
+    make_notifications(learner, 3, actor=educator, comment=make_comment(learner, course))
+    make_notifications(learner, 2, actor=educator, comment=make_comment(learner, course), read=True)
     client.force_login(learner)
 
     text = client.get(reverse("learning:my_courses")).text
@@ -403,7 +367,7 @@ def test_the_header_shows_the_unread_count(client, course, learner, educator):
 
 
 def test_the_header_count_stops_at_99_plus(client, course, learner, educator):
-    fill_inbox(learner, 150, actor=educator, comment=make_comment(learner, course))
+    make_notifications(learner, 150, actor=educator, comment=make_comment(learner, course))
     client.force_login(learner)
 
     assert "(99+ unread)" in client.get(reverse("learning:my_courses")).text
@@ -413,7 +377,7 @@ def test_the_header_count_stops_at_99_plus(client, course, learner, educator):
 def test_the_header_shows_no_count_when_all_is_read_and_none_to_visitors(
     client, course, learner, educator
 ):
-    fill_inbox(learner, 2, actor=educator, comment=make_comment(learner, course), read=True)
+    make_notifications(learner, 2, actor=educator, comment=make_comment(learner, course), read=True)
 
     assert "Activity" not in client.get(reverse("courses:catalogue")).text
     client.force_login(learner)

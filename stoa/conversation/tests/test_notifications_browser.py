@@ -4,17 +4,14 @@ from playwright.sync_api import Page, expect
 
 from stoa.conversation.models import Notification
 from stoa.conversation.notifications import services as notifications
-from stoa.learning import services as learning
 from stoa.testing import make_comment, step_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_learner_reads_a_reply_in_their_activity(
-    live_server, sign_in, page: Page, check_page, course, learner, other_learner, educator
+    live_server, sign_in, page: Page, check_page, course, learner, other_learner, educator, enrolled
 ):
-    learning.enrol(user=learner, course=course)
-    learning.enrol(user=other_learner, course=course)
     mine = make_comment(learner, course, "Is a **median** better here?")
     reply = make_comment(
         other_learner, course, "Yes: the *mean* is pulled by outliers.", parent=mine
@@ -72,10 +69,8 @@ def test_a_learner_opts_into_the_digest_and_keeps_comments_private(
 
 
 def test_a_learner_bookmarks_a_comment_finds_it_on_their_bookmarks_page_and_removes_it(
-    live_server, sign_in, page: Page, check_page, course, learner, other_learner
+    live_server, sign_in, page: Page, check_page, course, learner, other_learner, enrolled
 ):
-    learning.enrol(user=learner, course=course)
-    learning.enrol(user=other_learner, course=course)
     make_comment(other_learner, course, "Always ask **what the baseline** was.")
 
     sign_in(page, learner)

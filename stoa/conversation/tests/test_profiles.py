@@ -10,9 +10,7 @@ from stoa.conversation.models import Comment, Follow
 from stoa.learning import services as learning
 from stoa.learning.models import Enrolment
 from stoa.lib.markdown import render_comment_markdown
-from stoa.testing import make_user, step_of
-
-from .test_notifications import expect_queries, make_comment
+from stoa.testing import expect_queries, make_comment, make_user, step_of
 
 pytestmark = pytest.mark.django_db
 
@@ -22,10 +20,8 @@ def profile_url(user):
 
 
 @pytest.fixture
-def together(course, learner, other_learner):
+def together(course, other_learner, enrolled):
     """Both learners on the course's run; Robin has commented."""
-    learning.enrol(user=learner, course=course)
-    learning.enrol(user=other_learner, course=course)
     return make_comment(other_learner, course, "Medians *beat* means here.")
 
 

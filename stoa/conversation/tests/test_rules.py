@@ -18,15 +18,9 @@ from stoa.conversation.notifications import services as notifications
 from stoa.conversation.people import services as people
 from stoa.learning import services as learning
 from stoa.lib.refusals import NotAllowed, NotFound, Refused, TooMany
-from stoa.testing import make_comment, make_user, step_of
+from stoa.testing import make_comment, make_follow, make_user, step_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def on_course(course, learner, other_learner):
-    learning.enrol(user=learner, course=course)
-    learning.enrol(user=other_learner, course=course)
 
 
 def post(author: User, course, *, week: int = 1, position: int = 2, run=None, **extra) -> Comment:
@@ -53,7 +47,7 @@ def report_page(course, comment: Comment) -> str:
 
 
 def test_people_outside_the_run_cannot_post_or_respond(
-    course, on_course, other_learner, outsider, other_run_learner, other_course_educator
+    course, enrolled, other_learner, outsider, other_run_learner, other_course_educator
 ):
     comment = post(other_learner, course)
     for person in (outsider, other_run_learner, other_course_educator):
@@ -77,14 +71,14 @@ def test_a_learner_posts_in_their_own_run_only(course, other_run_learner, second
         post(other_run_learner, course)  # the course's other run
 
 
-def test_nobody_posts_on_a_week_not_open_for_them(course, on_course, learner, educator):
+def test_nobody_posts_on_a_week_not_open_for_them(course, enrolled, learner, educator):
     with pytest.raises(NotAllowed, match="opens on"):
         post(learner, course, week=2, position=1)
     post(educator, course, week=2, position=1)  # the team prepares weeks ahead
 
 
 def test_a_reply_must_be_to_a_comment_the_author_can_see_in_the_same_run(
-    course, on_course, learner, other_learner, other_run_learner, second_run
+    course, enrolled, learner, other_learner, other_run_learner, second_run
 ):
     elsewhere = post(other_run_learner, course, run=second_run)
     with pytest.raises(NotFound):
@@ -95,7 +89,7 @@ def test_a_reply_must_be_to_a_comment_the_author_can_see_in_the_same_run(
 
 
 def test_editing_and_deleting_are_for_the_author_within_the_rules(
-    course, on_course, learner, other_learner
+    course, enrolled, learner, other_learner
 ):
     comment = post(learner, course)
     with pytest.raises(NotAllowed, match="only edit your own"):
@@ -113,7 +107,7 @@ def test_editing_and_deleting_are_for_the_author_within_the_rules(
         comments.delete_comment(comment=comment, user=learner)
 
 
-def test_hidden_and_deleted_comments_take_no_responses(course, on_course, learner, other_learner):
+def test_hidden_and_deleted_comments_take_no_responses(course, enrolled, learner, other_learner):
     hidden = make_comment(other_learner, course, hidden_at=timezone.now())
     deleted = make_comment(other_learner, course, deleted_at=timezone.now())
     for comment in (hidden, deleted):
@@ -124,7 +118,7 @@ def test_hidden_and_deleted_comments_take_no_responses(course, on_course, learne
 
 
 def test_only_the_course_team_moderates(
-    course, on_course, learner, other_learner, other_course_educator, educator
+    course, enrolled, learner, other_learner, other_course_educator, educator
 ):
     comment = post(other_learner, course)
     for person in (learner, other_course_educator):
@@ -133,7 +127,7 @@ def test_only_the_course_team_moderates(
     moderation.hide_comment(moderator=educator, comment=comment, reason="Off topic.")
 
 
-def test_the_service_keeps_the_posting_limit(course, on_course, learner, monkeypatch):
+def test_the_service_keeps_the_posting_limit(course, enrolled, learner, monkeypatch):
     monkeypatch.setattr(comments, "POSTS_PER_MINUTE", Limit("comment-minute", 2, 60))
     post(learner, course, submission_token="a")
     post(learner, course, submission_token="b")
@@ -158,7 +152,7 @@ def test_following_is_refused_for_oneself_and_closed_accounts(learner, other_lea
 
 
 def test_the_report_page_finds_a_comment_exactly_where_its_own_page_does(
-    client, course, on_course, learner, other_learner, educator, second_run, other_run_learner
+    client, course, enrolled, learner, other_learner, educator, second_run, other_run_learner
 ):
     here = post(other_learner, course)
     other_run = post(other_run_learner, course, run=second_run)
@@ -182,7 +176,7 @@ def test_the_report_page_finds_a_comment_exactly_where_its_own_page_does(
 
 
 def test_a_learner_of_another_run_cannot_report_this_runs_comments(
-    client, course, on_course, other_learner, other_run_learner
+    client, course, enrolled, other_learner, other_run_learner
 ):
     comment = post(other_learner, course)
     client.force_login(other_run_learner)
@@ -195,10 +189,10 @@ def test_a_learner_of_another_run_cannot_report_this_runs_comments(
 
 
 @pytest.fixture
-def locked_comment(course, on_course, learner, educator, django_capture_on_commit_callbacks):
+def locked_comment(course, enrolled, learner, educator, django_capture_on_commit_callbacks):
     """The lead educator's comment on week 2, which opens for learners next week; the
     learner follows the educator and has opted in to the daily digest."""
-    Follow.objects.create(follower=learner, followed=educator, created_at=timezone.now())
+    make_follow(learner, educator)
     User.objects.filter(pk=learner.pk).update(daily_digest=True)
     with django_capture_on_commit_callbacks(execute=True):  # the fan-out to followers
         post(educator, course)  # on week 1, open to all
@@ -251,7 +245,7 @@ def test_the_educators_profile_shows_learners_only_comments_on_open_weeks(
 # --- Every person shows with a name ---------------------------------------------------------
 
 
-def test_an_account_without_a_name_shows_a_neutral_label(client, course, on_course, learner):
+def test_an_account_without_a_name_shows_a_neutral_label(client, course, enrolled, learner):
     nameless = make_user("nameless@example.org")
     User.objects.filter(pk=nameless.pk).update(display_name="")
     learning.enrol(user=nameless, course=course)

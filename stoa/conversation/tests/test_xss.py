@@ -6,13 +6,12 @@ from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
+from django.utils import timezone
 
 from stoa.conversation.comments import services
 from stoa.conversation.models import Comment
-from stoa.learning import services as learning
 from stoa.lib.markdown import COMMENT_TAGS
-
-from .test_comments import HTMX, step_url, url
+from stoa.testing import HTMX, comments_url, make_comment, step_url
 
 pytestmark = pytest.mark.django_db
 
@@ -169,13 +168,11 @@ def no_posting_limit(monkeypatch):
 
 
 @pytest.fixture
-def posted(client, course, learner, other_learner):
+def posted(client, course, learner, enrolled):
     """Every payload posted through the real form, by a learner on the course."""
-    learning.enrol(user=learner, course=course)
-    learning.enrol(user=other_learner, course=course)
     client.force_login(learner)
     for payload in PAYLOADS:
-        response = client.post(url("post", course), {"body": payload})
+        response = client.post(comments_url("post", course), {"body": payload})
         assert response.status_code == 302, payload
     assert Comment.objects.count() == len(PAYLOADS)
     return Comment.objects.order_by("pk")
@@ -201,18 +198,20 @@ def test_no_payload_renders_as_active_html_on_its_own_page_or_in_htmx_parts(
     client, course, posted, other_learner
 ):
     for comment in posted:
-        own_page = client.get(url("comment", course, comment.pk)).content.decode()
-        part = client.get(url("comment", course, comment.pk), headers=HTMX).content.decode()
-        edit = client.get(url("edit", course, comment.pk), headers=HTMX).content.decode()
+        own_page = client.get(comments_url("comment", course, comment.pk)).content.decode()
+        part = client.get(
+            comments_url("comment", course, comment.pk), headers=HTMX
+        ).content.decode()
+        edit = client.get(comments_url("edit", course, comment.pk), headers=HTMX).content.decode()
         for html in (main_of(own_page), part, edit):
             assert problems_in(html)[1] == [], comment.body
     client.force_login(other_learner)
-    response = client.post(url("post", course), {"body": PAYLOADS[0]}, headers=HTMX)
+    response = client.post(comments_url("post", course), {"body": PAYLOADS[0]}, headers=HTMX)
     assert problems_in(response.content.decode())[1] == []
 
 
 def test_the_text_typed_is_kept_as_text(client, course, posted):
-    edit = client.get(url("edit", course, posted[0].pk)).content.decode()
+    edit = client.get(comments_url("edit", course, posted[0].pk)).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;</textarea>" in edit
     assert "{{ request.user.password }}" in client.get(step_url(course)).content.decode()
 
@@ -224,23 +223,18 @@ def test_the_checker_sees_active_html_when_there_is_some():
     assert problems_in('<iframe src="https://example.org"></iframe>')[1]
 
 
-def test_hostile_names_and_reasons_stay_text(client, course, learner, other_learner):
-    from django.utils import timezone
-
-    from .test_comments import make_comment
-
+def test_hostile_names_and_reasons_stay_text(client, course, learner, other_learner, enrolled):
     hostile = '<img src=x onerror=alert(1)>"><script>alert(2)</script>'
     for person in (learner, other_learner):
         person.display_name = hostile
         person.save()
-        learning.enrol(user=person, course=course)
     mine = make_comment(learner, course, "Mine")
     make_comment(other_learner, course, "Theirs", parent=mine)
     Comment.objects.filter(pk=mine.pk).update(hidden_at=timezone.now(), hidden_reason=hostile)
     client.force_login(learner)
     for html in (
         client.get(step_url(course)).content.decode(),
-        client.get(url("comment", course, mine.pk)).content.decode(),
+        client.get(comments_url("comment", course, mine.pk)).content.decode(),
         client.get(step_url(course) + "?filter=mine").content.decode(),
     ):
         assert problems_in(main_of(html))[1] == []

@@ -1,24 +1,9 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from stoa.accounts.models import User
-from stoa.courses.models import Course, CourseOrganisation, Organisation, Week
+from stoa.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def course():
-    course = Course.objects.create(
-        slug="reading-data",
-        title="Reading Data in the News",
-        summary="Charts, claims, doubt.",
-        hours_per_week=3,
-    )
-    partner = Organisation.objects.create(name="Harbour University")
-    CourseOrganisation.objects.create(course=course, organisation=partner, position=1)
-    Week.objects.create(course=course, number=1, title="Numbers that travel")
-    return course
 
 
 def test_visitor_browses_the_catalogue_to_a_course(live_server, page: Page, course, check_page):
@@ -30,13 +15,12 @@ def test_visitor_browses_the_catalogue_to_a_course(live_server, page: Page, cour
     check_page(page, "course-page")
 
 
-def test_admin_signs_in_to_django_admin(live_server, page: Page):
-    User.objects.create_superuser("admin@example.org", "a-long-admin-password", display_name="A")
+def test_admin_signs_in_to_django_admin(live_server, page: Page, admin_user):
     page.goto(f"{live_server.url}/admin/")
     # The admin sends staff to Stoa's own sign-in page, and back once they are signed in.
     expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
     page.get_by_label("Email address").fill("admin@example.org")
-    page.get_by_label("Password").fill("a-long-admin-password")
+    page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("link", name="Courses").first).to_be_visible()
     page.goto(f"{live_server.url}/admin/courses/course/")

@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, Page, expect
 from stoa.courses.models import Course, Step
 from stoa.learning import services
 from stoa.learning.models import StepCompletion
-from stoa.testing import PASSWORD, make_user
+from stoa.testing import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -84,13 +84,12 @@ def test_visitor_signs_up_joins_watches_completes_and_sees_progress(
     expect(page.get_by_text(f"(1 of {demo.step_count})").first).to_be_visible()
 
 
-def test_completing_works_without_javascript(live_server, browser: Browser, demo):
-    learner = make_user("nojs@example.org", name="No Script")
+def test_completing_works_without_javascript(live_server, browser: Browser, demo, learner):
     services.enrol(user=learner, course=demo)
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/signin/")
-    page.get_by_label("Email address").fill("nojs@example.org")
+    page.get_by_label("Email address").fill("lee@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     article = first_step(demo, type="article")
@@ -103,8 +102,7 @@ def test_completing_works_without_javascript(live_server, browser: Browser, demo
     context.close()
 
 
-def test_every_page_type_is_accessible(live_server, page: Page, demo, check_page):
-    learner = make_user("axe@example.org", name="Axe Learner")
+def test_every_page_type_is_accessible(live_server, page: Page, demo, learner, check_page):
     page.goto(live_server.url)
     check_page(page, "catalogue")
     page.goto(live_server.url + demo.get_absolute_url())
@@ -115,7 +113,7 @@ def test_every_page_type_is_accessible(live_server, page: Page, demo, check_page
     enrolment = services.enrol(user=learner, course=demo)
     services.complete_step(enrolment=enrolment, step=first_step(demo))
     page.goto(f"{live_server.url}/accounts/signin/")
-    page.get_by_label("Email address").fill("axe@example.org")
+    page.get_by_label("Email address").fill("lee@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     for kind in ("video", "audio", "article", "discussion", "quiz", "test", "peer-review"):

@@ -1,14 +1,13 @@
 import datetime
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
 from stoa.accounts.models import User
 from stoa.learning import services
 from stoa.learning.models import Enrolment, StepCompletion, StepVisit
-from stoa.testing import make_course, step_of
+from stoa.testing import HTMX, expect_queries, make_course, step_of
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +17,8 @@ def step_url(course, week, position, name="step"):
 
 
 @pytest.fixture
-def enrolled(client, course, learner):
+def enrolment(client, course, learner):
+    """The learner's enrolment on the course, the client signed in as them."""
     enrolment = services.enrol(user=learner, course=course)
     client.force_login(learner)
     return enrolment
@@ -36,19 +36,19 @@ def test_visitor_reads_a_step_with_the_join_banner(client, course):
     assert "Mark as complete" not in content
 
 
-def test_learner_sees_the_step_with_completion_controls_and_no_banner(client, enrolled, course):
+def test_learner_sees_the_step_with_completion_controls_and_no_banner(client, enrolment, course):
     response = client.get(step_url(course, 1, 2))
     content = response.content.decode()
     assert "Mark as complete" in content
     assert "This step is taken from the course" not in content
 
 
-def test_visiting_a_step_records_the_visit(client, enrolled, course):
+def test_visiting_a_step_records_the_visit(client, enrolment, course):
     client.get(step_url(course, 1, 2))
     client.get(step_url(course, 1, 2))
     visit = StepVisit.objects.get()
     assert visit.step == step_of(course, 1, 2)
-    assert visit.enrolment == enrolled
+    assert visit.enrolment == enrolment
 
 
 def test_video_step_has_captions_and_a_transcript_with_skip_links(client, course):
@@ -81,10 +81,10 @@ def test_step_body_is_sanitised_markdown(client, course):
     assert 'href="javascript:' not in content
 
 
-def test_a_step_of_a_week_not_open_yet_shows_when_it_opens(client, enrolled, course):
+def test_a_step_of_a_week_not_open_yet_shows_when_it_opens(client, enrolment, course):
     response = client.get(step_url(course, 2, 1))
     content = response.content.decode()
-    opens = enrolled.run.week_opens_on(2)
+    opens = enrolment.run.week_opens_on(2)
     assert f"This step opens on {opens:%A} {opens.day} {opens:%B %Y}" in content
     assert "Body of step 2.1" not in content
     assert not StepVisit.objects.exists()
@@ -109,26 +109,26 @@ def test_unknown_steps_are_not_found(client, course):
 # --- completing ---
 
 
-def test_learner_marks_a_step_complete_and_undoes_it(client, enrolled, course):
+def test_learner_marks_a_step_complete_and_undoes_it(client, enrolment, course):
     response = client.post(step_url(course, 1, 2, "complete"))
     assert response.status_code == 302
     assert response["Location"] == step_url(course, 1, 2)
-    assert StepCompletion.objects.filter(enrolment=enrolled).count() == 1
+    assert StepCompletion.objects.filter(enrolment=enrolment).count() == 1
     assert "Completed" in client.get(step_url(course, 1, 2)).content.decode()
     client.post(step_url(course, 1, 2, "uncomplete"))
     assert not StepCompletion.objects.exists()
 
 
-def test_double_submitting_complete_stores_one_completion(client, enrolled, course):
+def test_double_submitting_complete_stores_one_completion(client, enrolment, course):
     client.post(step_url(course, 1, 2, "complete"))
     client.post(step_url(course, 1, 2, "complete"))
     assert StepCompletion.objects.count() == 1
 
 
-def test_htmx_completion_returns_only_the_control(client, enrolled, course):
+def test_htmx_completion_returns_only_the_control(client, enrolment, course):
     response = client.post(
         step_url(course, 1, 2, "complete"),
-        headers={"HX-Request": "true", "HX-Target": "completion"},
+        headers={**HTMX, "HX-Target": "completion"},
     )
     content = response.content.decode()
     assert response.status_code == 200
@@ -152,20 +152,20 @@ def test_learner_who_has_not_joined_is_refused_clearly(client, course, learner):
     assert not StepCompletion.objects.exists()
 
 
-def test_completing_a_step_of_a_week_not_open_is_refused(client, enrolled, course):
+def test_completing_a_step_of_a_week_not_open_is_refused(client, enrolment, course):
     response = client.post(step_url(course, 2, 1, "complete"))
     assert response.status_code == 403
     assert not StepCompletion.objects.exists()
 
 
-def test_completing_a_step_of_another_course_is_refused(client, enrolled):
+def test_completing_a_step_of_another_course_is_refused(client, enrolment):
     other = make_course("other-course", title="Another Course")
     response = client.post(step_url(other, 1, 1, "complete"))
     assert response.status_code == 403
     assert not StepCompletion.objects.exists()
 
 
-def test_completion_requires_post(client, enrolled, course):
+def test_completion_requires_post(client, enrolment, course):
     assert client.get(step_url(course, 1, 2, "complete")).status_code == 405
 
 
@@ -193,15 +193,15 @@ def test_joining_a_course_without_open_run_explains_why(client, learner):
     assert not Enrolment.objects.exists()
 
 
-def test_leaving_keeps_the_data_and_rejoining_restores_it(client, enrolled, course):
+def test_leaving_keeps_the_data_and_rejoining_restores_it(client, enrolment, course):
     client.post(step_url(course, 1, 1, "complete"))
     client.post(reverse("learning:leave", args=[course.slug]))
-    enrolled.refresh_from_db()
-    assert enrolled.left_at is not None
+    enrolment.refresh_from_db()
+    assert enrolment.left_at is not None
     assert StepCompletion.objects.count() == 1
     client.post(reverse("learning:join", args=[course.slug]))
-    enrolled.refresh_from_db()
-    assert enrolled.left_at is None
+    enrolment.refresh_from_db()
+    assert enrolment.left_at is None
 
 
 def test_course_page_shows_join_for_visitors_and_continue_for_learners(client, course, learner):
@@ -284,17 +284,6 @@ def _learners(course, count):
     )
 
 
-def _queries(client, django_assert_num_queries, url, expected):
-    # Counts below include loading the session, which is a query only with database sessions
-    # (with REDIS_URL set, sessions live in the cache).
-    if not settings.SESSION_ENGINE.endswith(".db") and client.cookies.get(
-        settings.SESSION_COOKIE_NAME
-    ):
-        expected -= 1
-    with django_assert_num_queries(expected):
-        assert client.get(url).status_code == 200
-
-
 @pytest.mark.parametrize("size", ["small", "large"])
 def test_pages_run_the_same_number_of_queries_for_small_and_large_courses(
     client, learner, django_assert_num_queries, size
@@ -308,13 +297,17 @@ def test_pages_run_the_same_number_of_queries_for_small_and_large_courses(
     # session, user, enrolment and team lookups, the visit's writes, then each page's reads;
     # every signed-in page also counts unread notifications for the header (one LIMIT query);
     # step pages read a page of their conversation (one query when it is empty)
-    _queries(client, django_assert_num_queries, step_url(course, 1, 1), 18)
-    _queries(client, django_assert_num_queries, step_url(course, 1, 2), 17)
-    _queries(client, django_assert_num_queries, step_url(course, 1, 2), 14)  # a return visit
-    _queries(client, django_assert_num_queries, reverse("learning:todo", args=[course.slug]), 8)
-    _queries(client, django_assert_num_queries, reverse("learning:progress", args=[course.slug]), 8)
-    _queries(client, django_assert_num_queries, reverse("learning:my_courses"), 5)
-    _queries(client, django_assert_num_queries, course.get_absolute_url(), 9)
+    expect_queries(client, django_assert_num_queries, step_url(course, 1, 1), 18)
+    expect_queries(client, django_assert_num_queries, step_url(course, 1, 2), 17)
+    expect_queries(client, django_assert_num_queries, step_url(course, 1, 2), 14)  # a return visit
+    expect_queries(
+        client, django_assert_num_queries, reverse("learning:todo", args=[course.slug]), 8
+    )
+    expect_queries(
+        client, django_assert_num_queries, reverse("learning:progress", args=[course.slug]), 8
+    )
+    expect_queries(client, django_assert_num_queries, reverse("learning:my_courses"), 5)
+    expect_queries(client, django_assert_num_queries, course.get_absolute_url(), 9)
     client.logout()
-    _queries(client, django_assert_num_queries, reverse("courses:catalogue"), 3)
-    _queries(client, django_assert_num_queries, step_url(course, 1, 2), 5)
+    expect_queries(client, django_assert_num_queries, reverse("courses:catalogue"), 3)
+    expect_queries(client, django_assert_num_queries, step_url(course, 1, 2), 5)
