@@ -54,16 +54,14 @@ def report(request: AuthenticatedHttpRequest, slug: str, comment_id: int) -> Htt
             messages.info(request, _("You have already reported this comment."))
             return redirect(_comment_url(comment))
         if form.is_valid():
-            try:
-                services.report_comment(
-                    reporter=request.user, comment=comment, reason=form.cleaned_data["reason"]
-                )
-            except AlreadyDone as done:
-                messages.info(request, str(done))
-            else:
-                messages.success(
-                    request, _("Thank you. The course team will look at this comment.")
-                )
+            reason = form.cleaned_data["reason"]
+            _tell(
+                request,
+                lambda: services.report_comment(
+                    reporter=request.user, comment=comment, reason=reason
+                ),
+                _("Thank you. The course team will look at this comment."),
+            )
             return redirect(_comment_url(comment))
     return render(
         request,
@@ -132,17 +130,12 @@ def hide(request: AuthenticatedHttpRequest, slug: str, comment_id: int) -> HttpR
     if not form.is_valid():
         context = {"course": course, "comment": comment, "form": form}
         return render(request, "conversation/moderation/hide.html", context)
-    try:
-        services.hide_comment(
-            moderator=request.user, comment=comment, reason=form.cleaned_data["reason"]
-        )
-    except AlreadyDone as done:
-        messages.info(request, str(done))
-    else:
-        messages.success(
-            request,
-            _("%(name)s's comment is hidden; they have been told why.") % {"name": comment.author},
-        )
+    reason = form.cleaned_data["reason"]
+    _tell(
+        request,
+        lambda: services.hide_comment(moderator=request.user, comment=comment, reason=reason),
+        _("%(name)s's comment is hidden; they have been told why.") % {"name": comment.author},
+    )
     return _back_to_queue(request, course)
 
 
@@ -180,10 +173,19 @@ def _decide(
     """A decision that needs no reason: run it, say what happened, back to the queue."""
     course = _moderated_course(request, slug)
     comment = _moderated_comment(course, comment_id)
+    _tell(
+        request,
+        lambda: decision(moderator=request.user, comment=comment),
+        success % {"name": comment.author},
+    )
+    return _back_to_queue(request, course)
+
+
+def _tell(request: HttpRequest, write: Callable[[], object], success: str) -> None:
+    """Makes the write and says what came of it: done, or done already (nothing changed)."""
     try:
-        decision(moderator=request.user, comment=comment)
+        write()
     except AlreadyDone as done:
         messages.info(request, str(done))
     else:
-        messages.success(request, success % {"name": comment.author})
-    return _back_to_queue(request, course)
+        messages.success(request, success)
