@@ -19,6 +19,7 @@ The rules:
   be done to it. A hidden comment takes no likes, replies or reports.
 - Comments are edited by their authors only, within EDIT_WINDOW of posting.
 - Moderating (hide, restore, dismiss reports) is for the course team and staff.
+- Test and peer-review steps have no conversation (has_conversation).
 """
 
 import datetime
@@ -32,13 +33,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stoa.accounts.models import User
-from stoa.courses.models import Course, CourseRun, CourseTeamMember
+from stoa.courses.models import Course, CourseRun, CourseTeamMember, Step, StepType
 from stoa.learning import selectors as learning
 from stoa.learning.access import StepAccess
 from stoa.learning.models import Enrolment
 from stoa.lib.refusals import NotAllowed, NotFound
 
 EDIT_WINDOW = datetime.timedelta(minutes=15)
+NO_CONVERSATION = {StepType.TEST, StepType.PEER_REVIEW}
 
 
 class CommentFacts(Protocol):
@@ -125,6 +127,12 @@ def viewer_at(access: StepAccess) -> Viewer:
     )
 
 
+def has_conversation(step: Step) -> bool:
+    """As on the reference platform, test and peer-review steps have no conversation beside
+    them: it would give answers away before learners have given theirs."""
+    return step.type not in NO_CONVERSATION
+
+
 # --- Predicates, for pages and the renderer ------------------------------------------------
 
 
@@ -203,17 +211,24 @@ def may_moderate(*, user: User | AnonymousUser, course: Course) -> bool:
 
 def visible_comments(viewer: Viewer) -> Q:
     """The comments of the viewer's run they may see: all of them for the team; for others,
-    not hidden (unless their own). The caller has checked that the step's week is open for
-    them (a step page does), or adds open_weeks(). Deleted ones stay for the caller to show
-    as placeholders or leave out."""
+    not hidden (unless their own). For one step's conversation: the caller has checked that
+    the step's week is open for them (a step page does); pages gathering comments from many
+    steps use readable_comments(). Deleted ones stay for the caller to show as placeholders or
+    leave out."""
     if viewer.run is None:
         return Q(pk__in=[])
-    in_run = Q(run_id=viewer.run.pk)
+    return Q(run_id=viewer.run.pk) & not_hidden_from(viewer)
+
+
+def not_hidden_from(viewer: Viewer) -> Q:
+    """The part of visible_comments() about hiding alone: for the replies of threads already
+    found visible, which are in the same run (one condition less in every subquery of a
+    page's first replies)."""
     if viewer.is_team:
-        return in_run
+        return Q()
     if viewer.user_id is not None:
-        return in_run & (Q(hidden_at__isnull=True) | Q(author_id=viewer.user_id))
-    return in_run & Q(hidden_at__isnull=True)
+        return Q(hidden_at__isnull=True) | Q(author_id=viewer.user_id)
+    return Q(hidden_at__isnull=True)
 
 
 def readable_comments(user: User, *, prefix: str = "", today: datetime.date | None = None) -> Q:

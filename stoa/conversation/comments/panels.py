@@ -4,7 +4,7 @@ from stoa.conversation.comments import selectors
 from stoa.conversation.comments.rendering import render_comments
 from stoa.conversation.comments.selectors import Filter
 from stoa.conversation.comments.views import composer_form, conversation_context
-from stoa.conversation.rules import viewer_at
+from stoa.conversation.rules import has_conversation, viewer_at
 from stoa.courses.models import StepType
 from stoa.learning.access import StepAccess, StepPanel
 from stoa.lib.keyset import cursor_from
@@ -12,8 +12,9 @@ from stoa.lib.keyset import cursor_from
 
 def step_conversation(request: HttpRequest, access: StepAccess) -> StepPanel | None:
     """The conversation below a step: a page of it, with the composer for those who take part.
-    A step has none until its week is open in a run."""
-    if access.run is None or access.is_locked:
+    A step has none until its week is open in a run, and test and peer-review steps none at
+    all."""
+    if access.run is None or access.is_locked or not has_conversation(access.step):
         return None
     viewer = viewer_at(access)
     chosen = Filter.parse(request.GET.get("filter"), personal=viewer.takes_part)

@@ -266,7 +266,8 @@ def _rows(comments: QuerySet[Comment], *, with_parent: bool = False) -> list[Lis
 
 
 def _replies(viewer: Viewer) -> QuerySet[Comment]:
-    replies = Comment.objects.filter(rules.visible_comments(viewer), deleted_at__isnull=True)
+    """Replies the viewer may see, for threads they may see (so in their run)."""
+    replies = Comment.objects.filter(rules.not_hidden_from(viewer), deleted_at__isnull=True)
     return replies.order_by("created_at", "id")
 
 

@@ -73,8 +73,8 @@ def _participant(*, user: User, run: CourseRun, step: Step) -> Viewer:
     """The user's place in the run's conversation on this step, if they may take part."""
     viewer = rules.viewer_in(user=user, run=run)
     rules.require_part(viewer)
-    if step.week.course_id != run.course_id:
-        raise NotFound(_("No such step in this course."))
+    if step.week.course_id != run.course_id or not rules.has_conversation(step):
+        raise NotFound(_("No conversation on this step."))
     rules.require_week_open(viewer, step.week.number)
     return viewer
 

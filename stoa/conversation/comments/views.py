@@ -45,6 +45,8 @@ from stoa.lib.refusals import NotAllowed, NotFound, TooMany
 def _readable(request: HttpRequest, slug: str, week: int, position: int) -> StepAccess:
     """The step, if it has a conversation this person may read: one on an open week of a run."""
     access = step_access(user=request.user, slug=slug, week=week, position=position)
+    if not rules.has_conversation(access.step):
+        raise NotFound(_("This step has no conversation."))
     if access.run is None:
         raise NotFound(_("This step has no conversation: the course has no run open."))
     if access.is_locked:

@@ -18,7 +18,7 @@ from stoa.conversation.notifications import services as notifications
 from stoa.conversation.people import services as people
 from stoa.learning import services as learning
 from stoa.lib.refusals import NotAllowed, NotFound, Refused, TooMany
-from stoa.testing import make_comment, make_follow, make_user, step_of
+from stoa.testing import make_comment, make_course, make_follow, make_user, step_of
 
 pytestmark = pytest.mark.django_db
 
@@ -257,3 +257,24 @@ def test_an_account_without_a_name_shows_a_neutral_label(client, course, enrolle
     assert ">Unnamed member</h3>" in page
     profile = client.get(reverse("people:profile", args=[nameless.pk])).text
     assert "<h1>Unnamed member</h1>" in profile
+
+
+# --- Test and peer-review steps have no conversation ---------------------------------------
+
+
+def test_test_and_peer_review_steps_have_no_conversation(client, learner):
+    course = make_course("weeks-open", run_started_days_ago=14)  # all three weeks open
+    learning.enrol(user=learner, course=course)
+    client.force_login(learner)
+    quiz, test, peer_review = step_of(course, 2, 1), step_of(course, 2, 3), step_of(course, 3, 1)
+    assert (quiz.type, test.type, peer_review.type) == ("quiz", "test", "peer-review")
+    assert 'id="conversation"' in client.get(quiz.get_absolute_url()).text
+    for step in (test, peer_review):
+        assert 'id="conversation"' not in client.get(step.get_absolute_url()).text
+        new = reverse("comments:post", args=[course.slug, step.week.number, step.position])
+        assert client.post(new, {"body": "The answer is B."}).status_code == 404
+        with pytest.raises(NotFound):
+            comments.post_comment(
+                author=learner, step=step, run=course.runs.get(), text="The answer is B."
+            )
+    assert not Comment.objects.exists()
