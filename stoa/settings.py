@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "stoa.courses",
     "stoa.learning",
     "stoa.conversation",
+    "stoa.assessments",
 ]
 
 MIDDLEWARE = [
@@ -74,8 +75,12 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "stoa.urls"
-# Sections other apps add below every step page (see stoa.learning.access).
-STOA_STEP_PANELS = ["stoa.conversation.comments.panels.step_conversation"]
+# Sections other apps add below every step page (see stoa.learning.access), in this order:
+# a poll is its step's activity, so it comes before the conversation about it.
+STOA_STEP_PANELS = [
+    "stoa.assessments.panels.step_assessment",
+    "stoa.conversation.comments.panels.step_conversation",
+]
 WSGI_APPLICATION = "stoa.wsgi.application"
 ASGI_APPLICATION = "stoa.asgi.application"
 

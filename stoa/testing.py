@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from stoa.accounts.models import User
+from stoa.assessments.models import PollTally, PollTurnout, PollVote
 from stoa.conversation.models import Comment, Follow, Notification
 from stoa.courses.models import (
     Course,
@@ -150,6 +151,54 @@ def step_of(course: Course, week: int, position: int) -> Step:
     return Step.objects.select_related("week__course").get(
         week__course=course, week__number=week, position=position
     )
+
+
+POLL_OPTIONS = ("On television or the radio", "In a newspaper", "On social media")
+
+
+def make_poll(
+    course: Course, *, week: int = 1, choose: str = "one", options: tuple[str, ...] = POLL_OPTIONS
+) -> Step:
+    """A poll step added at the end of the week, stored as the package import stores one: its
+    body is the question, and its one Question's prompt too."""
+    week_row = Week.objects.get(course=course, number=week)
+    position = week_row.steps.count() + 1
+    body = "Where do you most often meet numbers in the news?\n"
+    step = Step.objects.create(
+        week=week_row,
+        position=position,
+        slug="where-you-meet-numbers",
+        title="Where do you meet numbers?",
+        type=StepType.POLL,
+        activity="Going further",
+        body=body,
+    )
+    question = Question.objects.create(step=step, position=1, prompt=body, choose=choose)
+    Option.objects.bulk_create(
+        Option(question=question, position=number, text=text)
+        for number, text in enumerate(options, start=1)
+    )
+    Course.objects.filter(pk=course.pk).update(step_count=course.step_count + 1)
+    return step_of(course, week, position)
+
+
+def make_poll_votes(step: Step, run: CourseRun, count: int, *, choices: str = "1") -> None:
+    """count learners of the run who voted `choices` (e.g. "1,3") in the poll, with the run's
+    tallies and turnout to match, written in bulk as the benchmarks' data would be."""
+    users = User.objects.bulk_create(
+        User(email=f"voter-{step.pk}-{n}@example.org", display_name=f"Voter {n}")
+        for n in range(count)
+    )
+    now = timezone.now()
+    PollVote.objects.bulk_create(
+        PollVote(user=user, run=run, step=step, choices=choices, voted_at=now) for user in users
+    )
+    positions = [int(position) for position in choices.split(",")]
+    for option in Option.objects.filter(question__step=step, position__in=positions):
+        tally, _ = PollTally.objects.get_or_create(run=run, option=option)
+        PollTally.objects.filter(pk=tally.pk).update(votes=tally.votes + count)
+    turnout, _ = PollTurnout.objects.get_or_create(run=run, step=step)
+    PollTurnout.objects.filter(pk=turnout.pk).update(voters=turnout.voters + count)
 
 
 class FastArgon2PasswordHasher(Argon2PasswordHasher):

@@ -186,6 +186,7 @@ class StepType(models.TextChoices):
     QUIZ = "quiz", "Quiz"
     TEST = "test", "Test"
     PEER_REVIEW = "peer-review", "Peer review"
+    POLL = "poll", "Poll"
 
 
 class MediaFile(models.Model):
@@ -298,7 +299,8 @@ class ChoiceMode(models.TextChoices):
 
 
 class Question(models.Model):
-    """A question of a quiz or test step."""
+    """A question of a quiz or test step; a poll step has exactly one, whose prompt is the
+    step's body (the package's poll has no prompt key: its body is the question)."""
 
     step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveSmallIntegerField()

@@ -84,6 +84,7 @@ WEEK_KEYS = ("title",)
 CERTIFICATE_KEYS = ("steps_completed_percent", "tests_score_percent")
 QUESTION_KEYS = ("prompt", "choose", "options", "explanation")
 OPTION_KEYS = ("text", "correct", "feedback")
+POLL_OPTION_KEYS = ("text",)
 STEP_COMMON_KEYS = ("title", "type", "activity")
 STEP_TYPE_KEYS: dict[str, tuple[str, ...]] = {
     "article": (),
@@ -93,10 +94,11 @@ STEP_TYPE_KEYS: dict[str, tuple[str, ...]] = {
     "quiz": ("questions",),
     "test": ("attempts", "questions"),
     "peer-review": ("min_words", "reviews_required", "rubric"),
+    "poll": ("choose", "options"),
 }
 MEDIA_TYPES = frozenset({"video", "audio"})
 QUESTION_TYPES = frozenset({"quiz", "test"})
-BODY_REQUIRED_TYPES = frozenset({"article", "discussion", "peer-review"})
+BODY_REQUIRED_TYPES = frozenset({"article", "discussion", "peer-review", "poll"})
 
 # Column sizes of the models, so that a package that validates also fits the database.
 SMALL_INT_MAX = 32767
@@ -203,6 +205,7 @@ class StepSpec:
     media: str = ""  # "media/..." in the package, or an https URL
     transcript_name: str = ""
     attempts: int | None = None
+    # A quiz's or test's questions; a poll's one question, whose prompt is the body.
     questions: tuple[QuestionSpec, ...] = ()
     peer_review: PeerReviewSpec | None = None
     transcript: TranscriptSpec | None = None
@@ -832,6 +835,46 @@ def _read_questions(r: _Reader, data: _Map, step_type: str) -> tuple[QuestionSpe
     return tuple(questions)
 
 
+def _read_poll(r: _Reader, data: _Map, body: str) -> QuestionSpec:
+    """A poll's front matter: how many options a learner chooses, and the options, which
+    have no right answer. The body is the question, and becomes the poll's one prompt."""
+    choose = r.text(data, "choose", required=True, top_level=True)
+    if choose and choose not in CHOICE_MODES:
+        r.add(data.key_lines["choose"], f"choose must be one or many, not {choose!r}")
+    options = []
+    items = r.sequence(
+        data,
+        "options",
+        required=True,
+        top_level=True,
+        requirement=" for a poll step: at least two",
+        at_least=2,
+        too_few=lambda found: f"a poll needs at least two options, found {found}",
+    )
+    for index in range(len(items)):
+        label = f"option {index + 1}: "
+        option = r.item_mapping(
+            items, index, label=f"option {index + 1}", example="- text: On the radio"
+        )
+        if option is None:
+            continue
+        for key in option:
+            if key == "correct":
+                r.add(
+                    option.key_lines[key],
+                    f"{label}a poll has no correct answer: remove correct "
+                    "(for questions with answers, use a quiz step)",
+                )
+            elif key not in POLL_OPTION_KEYS:
+                r.add(
+                    option.key_lines[key],
+                    f"unknown key {key!r} in option {index + 1}; the keys are: "
+                    f"{', '.join(POLL_OPTION_KEYS)}",
+                )
+        options.append(OptionSpec(text=r.text(option, "text", label=label, required=True)))
+    return QuestionSpec(prompt=body, choose=choose, options=tuple(options))
+
+
 def _read_peer_review(r: _Reader, data: _Map) -> PeerReviewSpec:
     min_words = r.integer(
         data, "min_words", minimum=0, maximum=INT_MAX, required=True, top_level=True
@@ -908,9 +951,12 @@ def _read_step(text: str, *, path: str, position: int, slug: str) -> _StepDraft:
         questions = _read_questions(r, data, step_type)
     elif step_type == "peer-review":
         peer_review = _read_peer_review(r, data)
+    elif step_type == "poll":
+        questions = (_read_poll(r, data, body),)
 
     if step_type in BODY_REQUIRED_TYPES and not body.strip():
-        what = "the question put to learners" if step_type == "discussion" else "its text"
+        asks = step_type in {"discussion", "poll"}
+        what = "the question put to learners" if asks else "its text"
         r.add_at(body_line, f"the body is empty: {_a(step_type)} step needs {what}")
 
     spec = StepSpec(
@@ -1517,6 +1563,11 @@ def render_step_file(step: StepSpec) -> str:
             )
             for question in step.questions
         ]
+    if step.type == StepType.POLL and step.questions:
+        # The body is the question: the one prompt is not written again.
+        poll = step.questions[0]
+        data["choose"] = poll.choose
+        data["options"] = [{"text": option.text} for option in poll.options]
     if step.type == StepType.PEER_REVIEW and step.peer_review is not None:
         data["min_words"] = step.peer_review.min_words
         data["reviews_required"] = step.peer_review.reviews_required

@@ -296,7 +296,7 @@ def test_an_invalid_package_writes_nothing(package: Path, media_root: Path):
         "course.yaml:18: team member 2: role 'tutor' is not one of: lead-educator, educator, "
         "mentor, host",
         "week-1/05-reflection.md:3: type 'essay' is not one of: article, video, audio, "
-        "discussion, quiz, test, peer-review",
+        "discussion, quiz, test, peer-review, poll",
     ]
     assert str(raised.value) == "2 problems found"
     assert row_counts() == counts
@@ -490,3 +490,53 @@ def test_a_step_that_changes_type_keeps_its_row_and_drops_what_it_no_longer_has(
     assert step("2.1").media_file is None
     assert not step("2.1").cues.exists()
     assert not MediaFile.objects.exists()
+
+
+POLL = """---
+title: Where do you meet numbers?
+type: poll
+activity: Reflection
+choose: many
+options:
+  - text: On the radio
+  - text: In a newspaper
+  - text: On social media
+---
+Where do you meet numbers in the news? # a heading-like line, kept as written
+"""
+
+
+def test_a_poll_step_imports_as_one_question_and_exports_byte_for_byte(
+    package: Path, media_root: Path, tmp_path: Path
+):
+    (package / "week-1/06-poll.md").write_text(POLL, encoding="utf-8")
+
+    course = import_package(root=package).course
+    export_course(course=course, destination=tmp_path / "exported")
+
+    poll = step("1.6")
+    assert (poll.type, poll.get_type_display()) == ("poll", "Poll")
+    question = poll.questions.get()
+    assert (question.position, question.choose, question.prompt) == (1, "many", poll.body)
+    assert [(o.position, o.text, o.correct) for o in question.options.all()] == [
+        (1, "On the radio", False),
+        (2, "In a newspaper", False),
+        (3, "On social media", False),
+    ]
+    assert tree(tmp_path / "exported") == tree(package)
+
+
+def test_an_admin_edit_of_a_poll_renders_a_poll_file_that_imports_back(
+    package: Path, media_root: Path, tmp_path: Path
+):
+    (package / "week-1/06-poll.md").write_text(POLL, encoding="utf-8")
+    course = import_package(root=package).course
+    Option.objects.filter(question__step=step("1.6"), position=2).update(text="In print")
+
+    export_course(course=course, destination=tmp_path / "exported")
+
+    text = (tmp_path / "exported/week-1/06-poll.md").read_text(encoding="utf-8")
+    assert "  - text: In print\n" in text
+    assert "correct" not in text and "prompt" not in text
+    import_package(root=tmp_path / "exported")
+    assert step("1.6").questions.get().options.get(position=2).text == "In print"

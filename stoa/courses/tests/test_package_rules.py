@@ -111,6 +111,24 @@ TEST = "week-2/03-test.md"
 PEER_REVIEW = "week-2/04-improvement-plan.md"
 QUIZ_FRONT = "---\ntitle: Check your understanding\ntype: quiz\nactivity: Choosing a problem\n"
 VALID_VTT = "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nHello.\n"
+# The example has no poll: poll cases add this one as step 1.6, then break it.
+POLL = "week-1/06-where-you-meet-numbers.md"
+POLL_TEXT = """---
+title: Where do you meet numbers?
+type: poll
+activity: Reflection
+choose: one
+options:
+  - text: On the radio
+  - text: In a newspaper
+---
+Where do you most often meet numbers in the news?
+"""
+
+
+def with_poll(*edits: Edit) -> Edit:
+    """Add the poll step to the package, then apply the edits to it."""
+    return combine(write(POLL, POLL_TEXT), *edits)
 
 
 def case(case_id: str, edit: Edit, *expected: tuple[str, int | None, str]):
@@ -536,6 +554,11 @@ CASES = [
         ),
         (PEER_REVIEW, 11, "the body is empty: a peer-review step needs its text"),
     ),
+    case(
+        "9-poll-body-empty",
+        with_poll(replace(POLL, "Where do you most often meet numbers in the news?\n", "")),
+        (POLL, 10, "the body is empty: a poll step needs the question put to learners"),
+    ),
     # Rule 10: a week folder holds only steps and the transcripts they name.
     case(
         "10-stray-file",
@@ -551,6 +574,60 @@ CASES = [
         "10-transcript-that-no-step-names",
         write("week-1/02-why-improvement.vtt", VALID_VTT),
         ("week-1/02-why-improvement.vtt", None, "no step names this transcript"),
+    ),
+    # Rule 11: polls have choose (one or many) and two options or more, each only a text.
+    case(
+        "11-poll-with-one-option",
+        with_poll(replace(POLL, "  - text: In a newspaper\n", "")),
+        (POLL, 6, "a poll needs at least two options, found 1"),
+    ),
+    case(
+        "11-poll-options-missing",
+        with_poll(
+            replace(POLL, "options:\n  - text: On the radio\n  - text: In a newspaper\n", "")
+        ),
+        (POLL, None, "options is required for a poll step: at least two"),
+    ),
+    case(
+        "11-poll-choose-unknown",
+        with_poll(replace(POLL, "choose: one\n", "choose: several\n")),
+        (POLL, 5, "choose must be one or many, not 'several'"),
+    ),
+    case(
+        "11-poll-choose-missing",
+        with_poll(replace(POLL, "choose: one\n", "")),
+        (POLL, None, "choose is required"),
+    ),
+    case(
+        "11-poll-option-with-correct",
+        with_poll(
+            replace(POLL, "  - text: On the radio\n", "  - text: On the radio\n    correct: true\n")
+        ),
+        (POLL, 8, "option 1: a poll has no correct answer: remove correct"),
+    ),
+    case(
+        "11-poll-option-unknown-key",
+        with_poll(
+            replace(
+                POLL, "  - text: In a newspaper\n", "  - text: In a newspaper\n    feedback: Yes\n"
+            )
+        ),
+        (POLL, 9, "unknown key 'feedback' in option 2; the keys are: text"),
+    ),
+    case(
+        "11-poll-unknown-key",
+        with_poll(replace(POLL, "activity: Reflection\n", "activity: Reflection\nattempts: 2\n")),
+        (
+            POLL,
+            5,
+            "unknown key 'attempts' for a poll step; the keys are: title, type, activity, "
+            "choose, options",
+        ),
+    ),
+    case(
+        "11-poll-question-key",
+        with_poll(replace(POLL, "choose: one\n", "choose: one\nprompt: Where?\n")),
+        (POLL, 6, "unknown key 'prompt' for a poll step"),
     ),
     # Checks beyond the numbered rules: unknown keys, types, ranges, tags and URLs.
     case(
@@ -759,7 +836,7 @@ def test_every_problem_is_reported_at_once_in_file_order(package: Path):
         "mentor, host",
         "week-1/01-welcome.vtt:3: the cue ends at 00:00:03.000, not after it starts",
         "week-1/05-reflection.md:3: type 'essay' is not one of: article, video, audio, "
-        "discussion, quiz, test, peer-review",
+        "discussion, quiz, test, peer-review, poll",
         "week-2/04-improvement-plan.md:7: rubric must have at least one line",
         "week-2/notes.txt: not a step or a transcript: a week folder holds only NN-slug.md step "
         "files and the .vtt transcripts they name",
@@ -853,3 +930,53 @@ def test_canonical_step_files_read_back_as_the_same_step_even_with_awkward_text(
     assert problems == []
     assert read_back == step
     assert text.startswith("---\ntitle: 'yes'\ntype: quiz\nactivity: '2024-01-01'\nquestions:\n")
+
+
+def test_a_poll_step_is_valid_and_reads_as_one_question_whose_prompt_is_the_body(package: Path):
+    write(POLL, POLL_TEXT)(package)
+
+    spec, problems = read_package(package)
+
+    assert problems == []
+    assert spec is not None
+    poll = spec.course.weeks[0].steps[-1]
+    assert (poll.type, poll.position, poll.body) == (
+        "poll",
+        6,
+        "Where do you most often meet numbers in the news?\n",
+    )
+    assert poll.questions == (
+        QuestionSpec(
+            prompt=poll.body,
+            choose="one",
+            options=(OptionSpec(text="On the radio"), OptionSpec(text="In a newspaper")),
+        ),
+    )
+    assert render_step_file(poll) == POLL_TEXT
+
+
+def test_a_canonical_poll_file_reads_back_as_the_same_poll():
+    body = "Which of these do you read?\n\nPick every one that applies.\n"
+    step = StepSpec(
+        position=2,
+        slug="reading",
+        title="What do you read?",
+        type="poll",
+        body=body,
+        questions=(
+            QuestionSpec(
+                prompt=body,
+                choose="many",
+                options=(OptionSpec(text="null"), OptionSpec(text="- a list? no")),
+            ),
+        ),
+    )
+
+    text = render_step_file(step)
+    read_back, problems = parse_step_file(
+        text, path="week-1/02-reading.md", position=2, slug="reading"
+    )
+
+    assert problems == []
+    assert read_back == step
+    assert "prompt" not in text and "correct" not in text
