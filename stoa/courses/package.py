@@ -416,10 +416,14 @@ class _Reader:
     def missing_line(self, mapping: _Map, top_level: bool) -> int | None:
         return None if top_level else mapping.line
 
-    def unknown_keys(self, mapping: _Map, allowed: Iterable[str], *, where: str) -> None:
-        allowed = tuple(allowed)
+    def unknown_keys(
+        self, mapping: _Map, allowed: Iterable[str], *, where: str, refused: Iterable[str] = ()
+    ) -> None:
+        """Reports each key that is not allowed; `refused` keys are reported by the caller,
+        with a message of their own."""
+        allowed, refused = tuple(allowed), tuple(refused)
         for key in mapping:
-            if key not in allowed:
+            if key not in allowed and key not in refused:
                 self.add(
                     mapping.key_lines[key],
                     f"unknown key {key!r} {where}; the keys are: {', '.join(allowed)}",
@@ -858,19 +862,15 @@ def _read_poll(r: _Reader, data: _Map, body: str) -> QuestionSpec:
         )
         if option is None:
             continue
-        for key in option:
-            if key == "correct":
-                r.add(
-                    option.key_lines[key],
-                    f"{label}a poll has no correct answer: remove correct "
-                    "(for questions with answers, use a quiz step)",
-                )
-            elif key not in POLL_OPTION_KEYS:
-                r.add(
-                    option.key_lines[key],
-                    f"unknown key {key!r} in option {index + 1}; the keys are: "
-                    f"{', '.join(POLL_OPTION_KEYS)}",
-                )
+        if "correct" in option:
+            r.add(
+                option.key_lines["correct"],
+                f"{label}a poll has no correct answer: remove correct "
+                "(for questions with answers, use a quiz step)",
+            )
+        r.unknown_keys(
+            option, POLL_OPTION_KEYS, where=f"in option {index + 1}", refused=("correct",)
+        )
         options.append(OptionSpec(text=r.text(option, "text", label=label, required=True)))
     return QuestionSpec(prompt=body, choose=choose, options=tuple(options))
 
