@@ -102,12 +102,6 @@ def newest_first(queryset: QuerySet, cursor: Cursor | None, size: int) -> Page:
     return _page(list(queryset.order_by("-created_at", "-id")[: size + 1]), size)
 
 
-def oldest_first(queryset: QuerySet, cursor: Cursor | None, size: int) -> Page:
-    if cursor is not None:
-        queryset = queryset.filter(after_ascending("created_at", cursor.time, cursor.id))
-    return _page(list(queryset.order_by("created_at", "id")[: size + 1]), size)
-
-
 def _page(rows: list, size: int) -> Page:
     """The first `size` of rows read one past the page, which says whether another follows."""
     if len(rows) > size:

@@ -153,15 +153,15 @@ class ShownComment:
 
     @cached_property
     def can_respond(self) -> bool:
-        return self.viewer.takes_part and self.is_live
+        return rules.can_respond(self.viewer, self.comment)
 
     @property
     def can_like(self) -> bool:
-        return self.can_respond and not self.is_mine
+        return rules.can_like(self.viewer, self.comment)
 
     @property
     def can_follow(self) -> bool:
-        return self.can_respond and not self.is_mine
+        return rules.can_follow_author(self.viewer, self.comment)
 
     @property
     def can_report(self) -> bool:

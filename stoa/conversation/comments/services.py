@@ -162,11 +162,6 @@ def _submitted(author: User, token: str) -> Comment | None:
     return Comment.objects.filter(author=author, submission_token=token).first()
 
 
-def submitted_before(*, author: User, token: str) -> Comment | None:
-    """The comment a form with this token stored already, if it was submitted twice."""
-    return _submitted(author, token) if token else None
-
-
 def edit_refusal(comment: rules.CommentFacts) -> str:
     """Why a comment of one's own can no longer be edited."""
     if not rules.is_live(comment):

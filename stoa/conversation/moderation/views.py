@@ -14,14 +14,10 @@ from stoa.conversation import rules
 from stoa.conversation.models import Comment, ModerationAction, Report
 from stoa.conversation.moderation import selectors, services
 from stoa.conversation.moderation.forms import hide_form, report_form
+from stoa.conversation.notifications.selectors import comment_url
 from stoa.courses.models import Course
 from stoa.lib.http import AuthenticatedHttpRequest
 from stoa.lib.refusals import AlreadyDone, NotFound
-
-
-def _comment_url(comment: Comment) -> str:
-    return f"{comment.step.get_absolute_url()}#comment-{comment.pk}"
-
 
 # --- Reporting -----------------------------------------------------------------------------
 
@@ -52,7 +48,7 @@ def report(request: AuthenticatedHttpRequest, slug: str, comment_id: int) -> Htt
     if request.method == "POST":
         if already:
             messages.info(request, _("You have already reported this comment."))
-            return redirect(_comment_url(comment))
+            return redirect(comment_url(comment))
         if form.is_valid():
             reason = form.cleaned_data["reason"]
             _tell(
@@ -62,7 +58,7 @@ def report(request: AuthenticatedHttpRequest, slug: str, comment_id: int) -> Htt
                 ),
                 _("Thank you. The course team will look at this comment."),
             )
-            return redirect(_comment_url(comment))
+            return redirect(comment_url(comment))
     return render(
         request,
         "conversation/moderation/report.html",
