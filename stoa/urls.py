@@ -17,7 +17,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("stoa.conversation.moderation.urls")),
     path("", include("stoa.conversation.notifications.urls")),
     path("", include("stoa.conversation.people.urls")),
-    path("", include("stoa.assessments.urls")),
+    path("", include("stoa.assessments.polls.urls")),
+    path("", include("stoa.assessments.questions.urls")),
+    path("", include("stoa.assessments.peer.urls")),
     # Before the admin's own URLs, so that this, not the admin's form, answers admin:login.
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),

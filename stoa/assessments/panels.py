@@ -1,30 +1,26 @@
-from django.http import HttpRequest
-from django.urls import reverse
+"""What a learner answers below a step, by the step's type: the one panel learning knows of
+(settings.STOA_STEP_PANELS). Nothing on a locked step, or on a step with nothing to answer."""
 
-from stoa.assessments import selectors
+from collections.abc import Callable
+
+from django.http import HttpRequest
+
+from stoa.assessments.peer.panels import peer_review_panel
+from stoa.assessments.polls.panels import poll_panel
+from stoa.assessments.questions.panels import questions_panel
 from stoa.courses.models import StepType
 from stoa.learning.access import StepAccess, StepPanel
 
+_PANELS: dict[str, Callable[[HttpRequest, StepAccess], StepPanel | None]] = {
+    StepType.POLL: poll_panel,
+    StepType.QUIZ: questions_panel,
+    StepType.TEST: questions_panel,
+    StepType.PEER_REVIEW: peer_review_panel,
+}
+
 
 def step_assessment(request: HttpRequest, access: StepAccess) -> StepPanel | None:
-    """What a learner answers below a step: a poll's vote and results now; quizzes, tests and
-    peer review will come here too. Nothing on a locked step, or on a step with nothing to
-    answer."""
-    if access.is_locked or access.step.type != StepType.POLL:
+    panel = _PANELS.get(access.step.type)
+    if access.is_locked or panel is None:
         return None
-    step = access.step
-    poll = selectors.poll_for(step=step, user=request.user, run=access.run, is_team=access.is_team)
-    may_vote = access.enrolment is not None and not access.is_team
-    return StepPanel(
-        "assessments/poll_panel.html",
-        {
-            "poll": poll,
-            "may_vote": may_vote,
-            # "Change your vote" is a link to the step with ?poll=change: no script needed.
-            "show_form": may_vote and (poll.vote is None or request.GET.get("poll") == "change"),
-            "vote_url": reverse(
-                "assessments:vote", args=[access.course.slug, step.week.number, step.position]
-            ),
-            "step_url": step.get_absolute_url(),
-        },
-    )
+    return panel(request, access)

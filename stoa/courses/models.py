@@ -224,6 +224,9 @@ class Step(models.Model):
     transcript_name = models.CharField(max_length=200, blank=True)
     transcript_source = models.TextField(blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Set by an import that changed a quiz's or test's questions (their answers went with
+    # them): learners' answer sheets older than this are counted again.
+    questions_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The step file as imported; see Course.package_source.
     package_source = models.TextField(blank=True, editable=False)
 

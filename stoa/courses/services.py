@@ -2,15 +2,17 @@
 
 import logging
 import shutil
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
-from django.db.models import Max
+from django.db import models, transaction
+from django.db.models import Count, Max
+from django.utils import timezone
 
 from stoa.accounts.models import User
 from stoa.courses.models import (
@@ -23,6 +25,7 @@ from stoa.courses.models import (
     PeerReviewSettings,
     Question,
     Step,
+    StepType,
     TeamRole,
     TranscriptCue,
     Week,
@@ -62,6 +65,17 @@ class ExportDestinationNotEmpty(Exception):
 
 
 @dataclass(frozen=True)
+class LostAnswers:
+    """A quiz or test question that the package changed or removed, and what learners had
+    answered to it, which went with it."""
+
+    step_number: str  # as the course shows it, "2.3"
+    question_position: int  # in the step as it was
+    prompt: str
+    answers: int
+
+
+@dataclass(frozen=True)
 class ImportResult:
     course: Course
     created: bool  # a new course, rather than an update of the course with this slug
@@ -69,6 +83,7 @@ class ImportResult:
     steps_updated: int = 0
     steps_unchanged: int = 0
     steps_deleted: int = 0
+    lost_answers: tuple[LostAnswers, ...] = ()
 
     @property
     def steps(self) -> int:
@@ -82,14 +97,17 @@ class _StepCounts:
     updated: int = 0
     unchanged: int = 0
     deleted: int = 0
+    lost_answers: list[LostAnswers] = field(default_factory=list)
 
 
 def import_package(*, root: Path) -> ImportResult:
     """Create the course of a package, or update the course with its slug in place.
 
-    Rows are matched, not replaced: weeks by number, steps by (week, slug), and their
-    questions, options and cues by position, so an unchanged step keeps its primary key
-    and what learners have done on it. Steps that the package no longer has are deleted.
+    Rows are matched, not replaced: weeks by number, steps by (week, slug), cues by position,
+    and a quiz's or test's questions by what they ask (see _sync_scored_questions), so an
+    unchanged step or question keeps its primary key and what learners have done on it.
+    Steps that the package no longer has are deleted; questions that changed take their
+    answers with them, and the result lists them.
     Raises PackageInvalid, having written nothing, if the package breaks the format.
     """
     package, problems = read_package(root)
@@ -132,6 +150,7 @@ def import_package(*, root: Path) -> ImportResult:
         steps_updated=counts.updated,
         steps_unchanged=counts.unchanged,
         steps_deleted=counts.deleted,
+        lost_answers=tuple(counts.lost_answers),
     )
 
 
@@ -309,14 +328,14 @@ def _sync_steps(
             step = Step(week=week)
             _set_step_fields(step, spec, media_files)
             step.save()
-            _sync_step_children(step, spec, stored=None)
+            _sync_step_children(step, spec, stored=None, counts=counts)
             counts.created += 1
         elif _is_unchanged(step, stored[spec.slug], spec):
             counts.unchanged += 1
         else:
             _set_step_fields(step, spec, media_files)
             step.save()
-            _sync_step_children(step, spec, stored=stored[spec.slug])
+            _sync_step_children(step, spec, stored=stored[spec.slug], counts=counts)
             counts.updated += 1
 
 
@@ -345,14 +364,20 @@ def _set_step_fields(step: Step, spec: StepSpec, media_files: dict[str, MediaFil
     step.package_source = spec.source
 
 
-def _sync_step_children(step: Step, spec: StepSpec, *, stored: StepSpec | None) -> None:
+def _sync_step_children(
+    step: Step, spec: StepSpec, *, stored: StepSpec | None, counts: _StepCounts
+) -> None:
     """Bring cues, questions and peer-review settings in line, touching only what changed."""
     cues = spec.transcript.cues if spec.transcript else ()
     stored_cues = stored.transcript.cues if stored and stored.transcript else ()
     if stored is None or cues != stored_cues:
         _sync_cues(step, cues, [] if stored is None else list(step.cues.all()))
     if stored is None or spec.questions != stored.questions:
-        _sync_questions(step, spec.questions, [] if stored is None else list(step.questions.all()))
+        rows = [] if stored is None else list(step.questions.prefetch_related("options"))
+        if step.type in (StepType.QUIZ, StepType.TEST):
+            counts.lost_answers += _sync_scored_questions(step, spec.questions, rows)
+        else:
+            _sync_questions(step, spec.questions, rows)
     if stored is None or spec.peer_review != stored.peer_review:
         _sync_peer_review(step, spec.peer_review)
 
@@ -382,6 +407,8 @@ def _sync_cues(step: Step, specs: Sequence[CueSpec], rows: Iterable[TranscriptCu
 
 
 def _sync_questions(step: Step, specs: Sequence[QuestionSpec], rows: Iterable[Question]) -> None:
+    """A poll's question and options, in place by position: a vote counts for an option
+    however its wording is corrected."""
     by_position = {question.position: question for question in rows}
     create: list[Question] = []
     update: list[Question] = []
@@ -394,7 +421,7 @@ def _sync_questions(step: Step, specs: Sequence[QuestionSpec], rows: Iterable[Qu
             create.append(question)
             options = []
         else:
-            options = list(question.options.all())
+            options = list(question.options.all())  # prefetched
             if (question.prompt, question.choose, question.explanation) != values:
                 update.append(question)
         question.prompt, question.choose, question.explanation = values
@@ -421,6 +448,125 @@ def _sync_questions(step: Step, specs: Sequence[QuestionSpec], rows: Iterable[Qu
             question.options.filter(position__gt=len(spec.options)).delete()
     Option.objects.bulk_update(update_options, ["text", "correct", "feedback"])
     Option.objects.bulk_create(create_options)
+
+
+def _question_key(prompt: str, choose: str, options: Iterable[tuple[str, bool]]) -> tuple:
+    """What a scored question asks: answers stay valid while this stays the same. Explanation
+    and feedback are not part of it, so correcting their wording keeps every answer."""
+    return (prompt, choose, tuple(options))
+
+
+def _sync_scored_questions(
+    step: Step, specs: Sequence[QuestionSpec], rows: Sequence[Question]
+) -> list[LostAnswers]:
+    """A quiz's or test's questions, matched by what they ask rather than by position.
+
+    A question the package still asks (same prompt, choice mode, options and correct
+    answers) keeps its row, and so learners' answers, wherever it moves. Any other stored
+    question is deleted with its answers, and reported; the step's questions_changed_at then
+    tells assessments to count the learners' sheets again.
+    """
+    unused: dict[tuple, list[Question]] = {}
+    for question in sorted(rows, key=lambda row: row.position):
+        options = [(option.text, option.correct) for option in question.options.all()]
+        key = _question_key(question.prompt, question.choose, options)
+        unused.setdefault(key, []).append(question)
+
+    kept: list[tuple[Question, QuestionSpec, int]] = []
+    new: list[tuple[QuestionSpec, int]] = []
+    for position, spec in enumerate(specs, start=1):
+        key = _question_key(
+            spec.prompt, spec.choose, [(option.text, option.correct) for option in spec.options]
+        )
+        if unused.get(key):
+            kept.append((unused[key].pop(0), spec, position))
+        else:
+            new.append((spec, position))
+
+    dropped = [question for questions in unused.values() for question in questions]
+    lost = _answers_to(step, dropped)
+    if dropped:
+        Question.objects.filter(pk__in=[question.pk for question in dropped]).delete()
+        step.questions_changed_at = timezone.now()
+        step.save(update_fields=["questions_changed_at"])
+
+    # Positions are unique in a step: questions that move are parked above all first.
+    moving = [
+        (question, position) for question, _, position in kept if question.position != position
+    ]
+    if moving:
+        park = 1 + max([row.position for row in rows] + [len(specs)])
+        for offset, (question, _) in enumerate(moving):
+            question.position = park + offset
+        Question.objects.bulk_update([question for question, _ in moving], ["position"])
+        for question, position in moving:
+            question.position = position
+    changed_options = []
+    for question, spec, _ in kept:
+        question.explanation = spec.explanation
+        for option, option_spec in zip(question.options.all(), spec.options, strict=True):
+            if option.feedback != option_spec.feedback:
+                option.feedback = option_spec.feedback
+                changed_options.append(option)
+    Question.objects.bulk_update([question for question, _, _ in kept], ["position", "explanation"])
+    Option.objects.bulk_update(changed_options, ["feedback"])
+
+    created = Question.objects.bulk_create(
+        [
+            Question(
+                step=step,
+                position=position,
+                prompt=spec.prompt,
+                choose=spec.choose,
+                explanation=spec.explanation,
+            )
+            for spec, position in new
+        ]
+    )
+    Option.objects.bulk_create(
+        [
+            Option(
+                question=question,
+                position=option_position,
+                text=option.text,
+                correct=option.correct,
+                feedback=option.feedback,
+            )
+            for question, (spec, _) in zip(created, new, strict=True)
+            for option_position, option in enumerate(spec.options, start=1)
+        ]
+    )
+    return lost
+
+
+def _answers_to(step: Step, questions: Sequence[Question]) -> list[LostAnswers]:
+    """How many rows other apps keep against each of these questions (their answers), found
+    through the relations that point at Question, since this app imports none of them."""
+    if not questions:
+        return []
+    answers: Counter[int] = Counter()
+    for relation in Question._meta.related_objects:
+        if relation.related_model is Option or relation.on_delete is not models.CASCADE:
+            continue
+        name = relation.field.name
+        answers.update(
+            dict(
+                relation.related_model._default_manager.filter(**{f"{name}__in": questions})
+                .values_list(name)
+                .annotate(count=Count("pk"))
+                .values_list(name, "count")
+            )
+        )
+    return [
+        LostAnswers(
+            step_number=f"{step.week.number}.{step.position}",
+            question_position=question.position,
+            prompt=question.prompt,
+            answers=answers[question.pk],
+        )
+        for question in questions
+        if answers[question.pk]
+    ]
 
 
 def _sync_peer_review(step: Step, spec: PeerReviewSpec | None) -> None:

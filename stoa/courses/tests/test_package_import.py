@@ -265,23 +265,47 @@ def test_reimporting_an_edited_package_updates_the_course_in_place(
     assert tree(tmp_path / "exported") == tree(package)
 
 
-def test_reimporting_edited_questions_and_cues_updates_their_rows_in_place(
+def test_reimporting_reworded_feedback_and_cues_updates_their_rows_in_place(
     package: Path, media_root: Path
 ):
     import_package(root=package)
     options = {o.pk: o.position for o in Option.objects.filter(question__step=step("1.4"))}
     cues = list(step("1.1").cues.values_list("pk", flat=True))
 
-    edit(package / "week-1/04-check-understanding.md", "Two similar wards", "Two alike wards")
+    edit(package / "week-1/04-check-understanding.md", "Right. An aim", "Yes. An aim")
+    edit(package / "week-1/04-check-understanding.md", "each have a tool", "each has a tool")
     edit(package / "week-1/01-welcome.vtt", "Please introduce yourself", "Do introduce yourself")
     result = import_package(root=package)
 
     assert (result.steps_updated, result.steps_unchanged) == (2, 7)
     quiz_options = Option.objects.filter(question__step=step("1.4"))
     assert {o.pk: o.position for o in quiz_options} == options
-    assert quiz_options.filter(text__startswith="Two alike wards").exists()
+    assert quiz_options.filter(feedback__startswith="Yes. An aim").exists()
+    assert (
+        step("1.4")
+        .questions.get(position=1)
+        .explanation.endswith("each has a tool; the aim comes first.")
+    )
+    assert result.lost_answers == ()
+    assert step("1.1").questions_changed_at is None
     assert list(step("1.1").cues.values_list("pk", flat=True)) == cues
     assert step("1.1").cues.last().text.startswith("Do introduce yourself")
+
+
+def test_reimporting_a_question_that_asks_something_else_replaces_it(
+    package: Path, media_root: Path
+):
+    import_package(root=package)
+    first, second = step("1.4").questions.order_by("position")
+
+    edit(package / "week-1/04-check-understanding.md", "Two similar wards", "Two alike wards")
+    import_package(root=package)
+
+    kept, replaced = step("1.4").questions.order_by("position")
+    assert kept.pk == first.pk
+    assert replaced.pk != second.pk and replaced.position == 2
+    assert replaced.options.filter(text__startswith="Two alike wards").exists()
+    assert step("1.4").questions_changed_at is not None
 
 
 def test_an_invalid_package_writes_nothing(package: Path, media_root: Path):

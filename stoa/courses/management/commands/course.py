@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.text import Truncator
 
 from stoa.courses.models import Course
 from stoa.courses.package import Problem, read_package
@@ -77,6 +78,15 @@ class Command(BaseCommand):
             f"{result.steps_updated} updated, {result.steps_unchanged} unchanged, "
             f"{result.steps_deleted} deleted)"
         )
+        for lost in result.lost_answers:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Step {lost.step_number}, question {lost.question_position} changed "
+                    f"(\u201c{Truncator(lost.prompt).chars(60)}\u201d): its {lost.answers} "
+                    f"answer{'' if lost.answers == 1 else 's'} were removed, since they answered "
+                    "the old question."
+                )
+            )
 
     def export(self, slug: str, path: Path) -> None:
         course = Course.objects.filter(slug=slug).first()

@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from stoa.assessments import services
+from stoa.assessments.polls import services
 from stoa.learning.access import step_access
 from stoa.lib.http import AuthenticatedHttpRequest
 from stoa.lib.refusals import Invalid

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from stoa.assessments import views
+from stoa.assessments.polls import views
 
-app_name = "assessments"
+app_name = "polls"
 
 step = "courses/<slug:slug>/steps/<id:week>.<id:position>/"
 urlpatterns = [

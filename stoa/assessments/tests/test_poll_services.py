@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from stoa.assessments.models import PollTally, PollTurnout, PollVote
-from stoa.assessments.services import vote_in_poll
+from stoa.assessments.polls.services import vote_in_poll
 from stoa.learning.models import StepCompletion
 from stoa.learning.selectors import enrolment_for
 from stoa.learning.services import enrol, leave

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from stoa.assessments.questions import views
+
+app_name = "questions"
+
+step = "courses/<slug:slug>/steps/<id:week>.<id:position>/"
+urlpatterns: list = []
