@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from stoa.accounts.models import User
-from stoa.assessments.models import PollTally, PollTurnout, PollVote
+from stoa.assessments.models import Answer, AnswerSheet, PollTally, PollTurnout, PollVote
 from stoa.conversation.models import Comment, Follow, Notification
 from stoa.courses.models import (
     Course,
@@ -199,6 +199,102 @@ def make_poll_votes(step: Step, run: CourseRun, count: int, *, choices: str = "1
         PollTally.objects.filter(pk=tally.pk).update(votes=tally.votes + count)
     turnout, _ = PollTurnout.objects.get_or_create(run=run, step=step)
     PollTurnout.objects.filter(pk=turnout.pk).update(voters=turnout.voters + count)
+
+
+def make_questions_step(
+    course: Course,
+    *,
+    type: str = StepType.QUIZ,
+    week: int = 1,
+    questions: int = 3,
+    attempts: int | None = None,
+) -> Step:
+    """A quiz or test step added at the end of the week, with `questions` questions. Odd
+    questions are choose-one, options 1 (correct) and 2; even ones choose-many, options 1
+    and 3 correct of 3. Every option has feedback, every question an explanation, all
+    marked with SECRET so that tests can look for answers leaking into a page."""
+    week_row = Week.objects.get(course=course, number=week)
+    position = week_row.steps.count() + 1
+    step = Step.objects.create(
+        week=week_row,
+        position=position,
+        slug=f"{type}-{position}",
+        title="Check your understanding" if type == StepType.QUIZ else "End of week test",
+        type=type,
+        activity="Checking",
+        body="Answer the questions below.",
+        attempts=attempts,
+    )
+    rows = Question.objects.bulk_create(
+        Question(
+            step=step,
+            position=number,
+            prompt=f"Question {number}: which of these is a rate?",
+            choose="one" if number % 2 else "many",
+            explanation=f"SECRET explanation {number}",
+        )
+        for number in range(1, questions + 1)
+    )
+    Option.objects.bulk_create(
+        Option(
+            question=question,
+            position=option,
+            text=f"Option {option} of question {question.position}",
+            correct=option == 1 or (question.choose == "many" and option == 3),
+            feedback=f"SECRET feedback {question.position}.{option}",
+        )
+        for question in rows
+        for option in range(1, 3 if question.choose == "one" else 4)
+    )
+    Course.objects.filter(pk=course.pk).update(step_count=course.step_count + 1)
+    return step_of(course, week, position)
+
+
+RIGHT = {"one": [1], "many": [1, 3]}  # the right choices of make_questions_step's questions
+WRONG = {"one": [2], "many": [2]}
+
+
+def make_answers(step: Step, enrolment: Enrolment, *, count: int | None = None, correct=True):
+    """The learner answered `count` (default: all) of the step's questions on their first
+    try, and their sheet says so: written in bulk, as the benchmarks' data would be."""
+    questions = list(step.questions.order_by("position")[:count])
+    now = timezone.now()
+    Answer.objects.bulk_create(
+        Answer(
+            user_id=enrolment.user_id,
+            run_id=enrolment.run_id,
+            step=step,
+            question=question,
+            attempt=1,
+            choices=",".join(map(str, (RIGHT if correct else WRONG)[question.choose])),
+            correct=correct,
+            submitted_at=now,
+        )
+        for question in questions
+    )
+    AnswerSheet.objects.update_or_create(
+        enrolment=enrolment,
+        step=step,
+        defaults={
+            "questions_done": len(questions) if correct else 0,
+            "points": 3 * len(questions) if correct and step.type == StepType.TEST else 0,
+            "started_at": now,
+            "last_answered_at": now,
+            "counted_at": now,
+        },
+    )
+
+
+def make_learners(run: CourseRun, count: int, *, prefix: str = "learner") -> list[Enrolment]:
+    """count learners of the run, in bulk."""
+    users = User.objects.bulk_create(
+        User(email=f"{prefix}-{run.pk}-{n}@example.org", display_name=f"Learner {n}")
+        for n in range(count)
+    )
+    now = timezone.now()
+    return Enrolment.objects.bulk_create(
+        Enrolment(user=user, run=run, course_id=run.course_id, joined_at=now) for user in users
+    )
 
 
 class FastArgon2PasswordHasher(Argon2PasswordHasher):

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from stoa.courses.models import Course, Step
+from stoa.courses.models import Course, Step, StepType
 from stoa.courses.selectors import course_outline
 from stoa.learning import selectors, services
 from stoa.learning.access import StepAccess, step_access, step_panels
@@ -83,6 +83,18 @@ def continue_course(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
     return redirect("learning:step", slug=slug, week=step.week.number, position=step.position)
 
 
+# Steps whose panels (answers, the conversation) are their main content: shown before the
+# step navigation rather than after it.
+ANSWERED_TYPES = frozenset(
+    {StepType.DISCUSSION, StepType.QUIZ, StepType.TEST, StepType.POLL, StepType.PEER_REVIEW}
+)
+# Steps that complete themselves when their work is done (every quiz question right, every
+# test question answered, a vote, work submitted and reviews given): no "Mark as complete".
+SELF_COMPLETED_TYPES = frozenset(
+    {StepType.QUIZ, StepType.TEST, StepType.POLL, StepType.PEER_REVIEW}
+)
+
+
 def step(request: HtmxHttpRequest, slug: str, week: int, position: int) -> HttpResponse:
     access = step_access(user=request.user, slug=slug, week=week, position=position)
     step = access.step
@@ -96,6 +108,8 @@ def step(request: HtmxHttpRequest, slug: str, week: int, position: int) -> HttpR
         "previous": previous,
         "next": following,
         "completed": selectors.is_completed(enrolment=access.enrolment, step=step),
+        "answered_types": ANSWERED_TYPES,
+        "self_completed_types": SELF_COMPLETED_TYPES,
     }
     if not access.is_locked:
         context["body"] = render_step_markdown(step.body, media_urls=_media_urls(step))
@@ -103,8 +117,6 @@ def step(request: HtmxHttpRequest, slug: str, week: int, position: int) -> HttpR
             context["cues"] = [
                 (cue, format_spoken_time(cue.start_ms)) for cue in step.cues.order_by("position")
             ]
-        if step.type in {"quiz", "test"}:
-            context["questions"] = step.questions.prefetch_related("options").order_by("position")
         if step.type == "peer-review":
             context["peer_review"] = getattr(step, "peer_review", None)
     if request.htmx and request.htmx.target == "completion":

@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 
 from stoa.accounts.models import User
 from stoa.assessments.models import PollTally, PollTurnout, PollVote
-from stoa.courses.models import ChoiceMode, CourseRun, Option, Step, StepType
+from stoa.assessments.rules import clean_choices
+from stoa.courses.models import CourseRun, Option, Step, StepType
 from stoa.learning import selectors as learning
 from stoa.learning import services as learning_services
 from stoa.learning.models import Enrolment
-from stoa.lib.refusals import Invalid, NotAllowed, NotFound
+from stoa.lib.refusals import NotAllowed, NotFound
 
 
 def _voter_run(*, user: User, step: Step) -> tuple[CourseRun, Enrolment]:
@@ -41,22 +42,6 @@ def _voter_run(*, user: User, step: Step) -> tuple[CourseRun, Enrolment]:
             % {"date": f"{run.week_opens_on(step.week.number):%-d %B %Y}", "week": step.week.number}
         )
     return run, enrolment
-
-
-def clean_choices(choices: Sequence[int], *, choose: str, option_count: int) -> list[int]:
-    """The chosen positions, sorted and once each, if they make a vote in this poll."""
-    positions = sorted(set(choices))
-    if not positions:
-        raise Invalid(
-            _("Choose an option to vote.")
-            if choose == ChoiceMode.ONE
-            else _("Choose at least one option to vote.")
-        )
-    if choose == ChoiceMode.ONE and len(positions) > 1:
-        raise Invalid(_("Choose only one option: this poll takes one answer."))
-    if any(position < 1 or position > option_count for position in positions):
-        raise Invalid(_("Choose from the options shown."))
-    return positions
 
 
 def _change_tallies(run_id: int, option_ids: Sequence[int], by: int) -> None:
