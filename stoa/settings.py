@@ -81,6 +81,10 @@ STOA_STEP_PANELS = [
     "stoa.assessments.panels.step_assessment",
     "stoa.conversation.comments.panels.step_conversation",
 ]
+# A learner's state on quizzes and tests for the to-do list, and their scores on the progress
+# page (see stoa.learning.extensions).
+STOA_STEP_STATES = ["stoa.assessments.questions.selectors.step_states"]
+STOA_PROGRESS_PANELS = ["stoa.assessments.questions.panels.progress_panel"]
 WSGI_APPLICATION = "stoa.wsgi.application"
 ASGI_APPLICATION = "stoa.asgi.application"
 

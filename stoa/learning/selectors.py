@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from stoa.accounts.models import User
 from stoa.courses.models import Course, CourseRun, CourseTeamMember, Step, Week
+from stoa.learning.extensions import StepState, step_states
 from stoa.learning.models import Enrolment, StepCompletion
 
 
@@ -66,6 +67,7 @@ def is_completed(*, enrolment: Enrolment | None, step: Step) -> bool:
 class TodoStep:
     step: Step
     completed: bool
+    state: StepState | None = None  # what an assessment says of it: "In progress", a score
 
 
 @dataclass
@@ -99,7 +101,7 @@ class Todo:
 def todo_for(*, course: Course, enrolment: Enrolment | None, today: datetime.date) -> Todo:
     """The course's weeks, activities and steps with this learner's completion state.
 
-    Three queries: weeks, steps, completions.
+    Three queries (weeks, steps, completions) and those of the apps' step states.
     """
     weeks = list(Week.objects.filter(course=course).order_by("number"))
     steps = Step.objects.filter(week__course=course).order_by("week__number", "position")
@@ -122,6 +124,11 @@ def todo_for(*, course: Course, enrolment: Enrolment | None, today: datetime.dat
         if not activities or activities[-1].title != step.activity:
             activities.append(TodoActivity(title=step.activity))
         activities[-1].steps.append(TodoStep(step=step, completed=step.pk in completed))
+    if enrolment is not None:
+        items = [item for week in todo_weeks for item in week.steps]
+        states = step_states(enrolment, [item.step for item in items])
+        for item in items:
+            item.state = states.get(item.step.pk)
     current = run.current_week_number(today=today, week_count=len(weeks)) if run else 1
     return Todo(weeks=todo_weeks, current_week=current)
 

@@ -10,6 +10,7 @@ from stoa.courses.models import Course, Step, StepType
 from stoa.courses.selectors import course_outline
 from stoa.learning import selectors, services
 from stoa.learning.access import StepAccess, step_access, step_panels
+from stoa.learning.extensions import progress_panels
 from stoa.learning.models import Enrolment
 from stoa.lib.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from stoa.lib.markdown import render_step_markdown
@@ -225,7 +226,12 @@ def progress(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "learning/progress.html",
-        {"course": course, "enrolment": enrolment, "progress": progress},
+        {
+            "course": course,
+            "enrolment": enrolment,
+            "progress": progress,
+            "panels": progress_panels(request, enrolment),
+        },
     )
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from stoa.assessments.questions import selectors
 from stoa.learning.access import StepAccess, StepPanel
+from stoa.learning.models import Enrolment
 from stoa.lib.refusals import Invalid
 
 
@@ -52,3 +53,11 @@ def questions_panel(request: HttpRequest, access: StepAccess) -> StepPanel:
             "step_url": step.get_absolute_url(),
         },
     )
+
+
+def progress_panel(request: HttpRequest, enrolment: Enrolment) -> StepPanel | None:
+    """The learner's test scores on their progress page, when the course has tests."""
+    scores = selectors.scored_tests(enrolment=enrolment)
+    if not scores.tests:
+        return None
+    return StepPanel("assessments/questions/progress_panel.html", {"scores": scores})

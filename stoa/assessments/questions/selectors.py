@@ -1,6 +1,6 @@
 """Reads of quizzes and tests for pages (and the API to come). A step's questions as one
-person sees them, in five queries however many questions and answers there are: the sheet,
-the questions, the shown question and its options, and the person's answers in their sitting.
+person sees them, in four queries however many questions and answers there are: the sheet,
+the questions, the shown question's options, and the person's answers in their sitting.
 
 What a learner may see of a test is decided here, not in templates: a test question's
 correct options, feedback and explanation are only read once that question is finished
@@ -9,6 +9,8 @@ correct options, feedback and explanation are only read once that question is fi
 
 import datetime
 from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
 
 from stoa.assessments.models import Answer, AnswerSheet
 from stoa.assessments.questions.services import (
@@ -20,7 +22,8 @@ from stoa.assessments.questions.services import (
     points_for,
     reset_for,
 )
-from stoa.courses.models import ChoiceMode, Question, Step, StepType
+from stoa.courses.models import ChoiceMode, Option, Question, Step, StepType
+from stoa.learning.extensions import StepState
 from stoa.learning.models import Enrolment
 
 
@@ -186,9 +189,13 @@ def question_set(
     if shown is not None:
         # A quiz tells all as soon as it is answered; a test once the question is finished.
         reveals = is_team or (shown.finished if is_test else shown.answered)
-        question = Question.objects.prefetch_related("options").get(pk=pk_at[shown.position])
+        rows_shown = list(
+            Option.objects.filter(question_id=pk_at[shown.position])
+            .select_related("question")
+            .order_by("position")
+        )
         chosen = set(shown.last.positions) if shown.last else set()
-        for option in question.options.all():
+        for option in rows_shown:
             options.append(
                 ShownOption(
                     position=option.position,
@@ -198,7 +205,7 @@ def question_set(
                     feedback=option.feedback if reveals and option.position in chosen else "",
                 )
             )
-        explanation = question.explanation if reveals else ""
+        explanation = rows_shown[0].question.explanation if reveals and rows_shown else ""
 
     course = step.week.course
     return QuestionSet(
@@ -213,4 +220,77 @@ def question_set(
         sheet=sheet,
         pass_percent=pass_percent(course),
         reset=reset_for(sheet, course=course, now=now) if is_test else Reset(allowed=False),
+    )
+
+
+def step_states(enrolment: Enrolment, steps: list[Step]) -> dict[int, StepState]:
+    """The learner's state on each quiz and test among `steps`, for the to-do list: not
+    started, in progress or done, and a test's best score. One query, of their sheets."""
+    ids = [step.pk for step in steps if step.type in (StepType.QUIZ, StepType.TEST)]
+    # All the learner's sheets (they are of this course's steps): the same one query whether
+    # or not the course has quizzes.
+    sheets = {sheet.step_id: sheet for sheet in AnswerSheet.objects.filter(enrolment=enrolment)}
+    states = {}
+    for step_id in ids:
+        sheet = sheets.get(step_id)
+        if sheet is None:
+            states[step_id] = StepState(label=_("Not started"))
+            continue
+        done = sheet.finished_at is not None
+        detail = ""
+        if sheet.best_percent is not None:
+            detail = _("best score %(percent)d%%") % {"percent": sheet.best_percent}
+        states[step_id] = StepState(
+            label=_("Done") if done else _("In progress"), detail=detail, done=done
+        )
+    return states
+
+
+@dataclass
+class ScoredTest:
+    step: Step
+    sheet: AnswerSheet | None
+
+    @property
+    def state(self) -> str:
+        if self.sheet is None:
+            return _("Not started")
+        return _("Done") if self.sheet.finished_at else _("In progress")
+
+
+@dataclass
+class ScoredTests:
+    tests: list[ScoredTest]
+    pass_percent: int
+
+    @property
+    def scored(self) -> list[int]:
+        return [
+            test.sheet.best_percent
+            for test in self.tests
+            if test.sheet is not None and test.sheet.best_percent is not None
+        ]
+
+    @property
+    def average(self) -> int | None:
+        """The average of the best scores of the tests finished so far."""
+        return round(sum(self.scored) / len(self.scored)) if self.scored else None
+
+
+def scored_tests(*, enrolment: Enrolment) -> ScoredTests:
+    """The course's tests with the learner's best scores, and their average so far. Two
+    queries: the tests, then the learner's sheets."""
+    tests = list(
+        Step.objects.filter(week__course_id=enrolment.course_id, type=StepType.TEST)
+        .select_related("week__course")
+        .order_by("week__number", "position")
+    )
+    sheets = {
+        sheet.step_id: sheet
+        for sheet in AnswerSheet.objects.filter(enrolment=enrolment, step__type=StepType.TEST)
+    }
+    course = tests[0].week.course if tests else None
+    return ScoredTests(
+        tests=[ScoredTest(step=step, sheet=sheets.get(step.pk)) for step in tests],
+        pass_percent=pass_percent(course) if course else 0,
     )
