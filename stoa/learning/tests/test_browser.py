@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def demo(settings, tmp_path):
-    """The demo course, as `make run` serves it: its run started a week ago."""
+    """The demo course, as `make run` serves it: its run started two weeks ago."""
     settings.MEDIA_ROOT = tmp_path / "media"
     call_command("demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     return Course.objects.get()

@@ -40,8 +40,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             for course in courses:
                 if not course.runs.exists():
-                    # Started a week ago, so week 2 is open and week 3 opens in a week.
-                    starts_on = timezone.localdate() - datetime.timedelta(days=7)
+                    # Started two weeks ago, so every week is open: the final test and the
+                    # peer review of week 3 can be tried at once.
+                    starts_on = timezone.localdate() - datetime.timedelta(days=14)
                     CourseRun.objects.create(course=course, starts_on=starts_on)
             logins = [self._account(course_list=courses, spec=spec) for spec in DEMO_ACCOUNTS]
         # By name, as the conversation is an app above this one.
