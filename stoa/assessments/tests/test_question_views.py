@@ -277,22 +277,27 @@ def test_a_test_page_costs_the_same_with_3_or_300_questions_answered(
         assert f"Question 2 of {count}" in page.content.decode()
 
 
-def test_a_quiz_page_costs_the_same_for_1_learner_as_for_10000(
-    enrolled, learner, course, quiz, django_assert_num_queries
+@pytest.mark.parametrize("kind", [StepType.QUIZ, StepType.TEST])
+def test_a_quiz_or_test_page_costs_the_same_for_1_learner_as_for_10000(
+    enrolled, learner, course, django_assert_num_queries, kind
 ):
+    step = make_questions_step(course, type=kind, questions=2)
     client = signed_in(learner)
-    post_answer(client, quiz, 1, RIGHT["one"], 1)
-    url = quiz.get_absolute_url()
+    post_answer(client, step, 1, RIGHT["one"], 1)
+    url = step.get_absolute_url()
     client.get(url)
-    expect_queries(client, django_assert_num_queries, url, QUIZ_PAGE_QUERIES)
+    expected = QUIZ_PAGE_QUERIES if kind == StepType.QUIZ else TEST_PAGE_QUERIES
+    expect_queries(client, django_assert_num_queries, url, expected)
 
-    enrolments = make_learners(course.runs.get(), 10_000)
+    run = course.runs.get()
+    enrolments = make_learners(run, 10_000)
+    question = step.questions.get(position=1)
     Answer.objects.bulk_create(
         Answer(
             user_id=enrolment.user_id,
-            run_id=enrolment.run_id,
-            step=quiz,
-            question=quiz.questions.get(position=1),
+            run_id=run.pk,
+            step=step,
+            question=question,
             attempt=1,
             choices="1",
             correct=True,
@@ -300,7 +305,7 @@ def test_a_quiz_page_costs_the_same_for_1_learner_as_for_10000(
         )
         for enrolment in enrolments
     )
-    page = expect_queries(client, django_assert_num_queries, url, QUIZ_PAGE_QUERIES)
+    page = expect_queries(client, django_assert_num_queries, url, expected)
     assert "Question 2 of 2" in page.content.decode()
 
 

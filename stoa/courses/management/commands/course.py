@@ -79,12 +79,13 @@ class Command(BaseCommand):
             f"{result.steps_deleted} deleted)"
         )
         for lost in result.lost_answers:
+            answers = f"{lost.answers} answer{'' if lost.answers == 1 else 's'} to it"
             self.stdout.write(
                 self.style.WARNING(
                     f"Step {lost.step_number}, question {lost.question_position} changed "
-                    f"(\u201c{Truncator(lost.prompt).chars(60)}\u201d): its {lost.answers} "
-                    f"answer{'' if lost.answers == 1 else 's'} were removed, since they answered "
-                    "the old question."
+                    f"(\u201c{Truncator(lost.prompt).chars(60)}\u201d): {answers} "
+                    f"{'was' if lost.answers == 1 else 'were'} removed, as they answered the "
+                    "old question."
                 )
             )
 
