@@ -15,33 +15,19 @@ from django.utils.translation import gettext as _
 
 from stoa.accounts.models import User
 from stoa.assessments.models import PollTally, PollTurnout, PollVote
-from stoa.assessments.rules import clean_choices
+from stoa.assessments.rules import clean_choices, require_learner
 from stoa.courses.models import CourseRun, Option, Step, StepType
-from stoa.learning import selectors as learning
 from stoa.learning import services as learning_services
 from stoa.learning.models import Enrolment
-from stoa.lib.refusals import NotAllowed, NotFound
+from stoa.lib.refusals import NotFound
 
 
 def _voter_run(*, user: User, step: Step) -> tuple[CourseRun, Enrolment]:
     """The run the user votes in, if they may vote in this poll at all."""
     if step.type != StepType.POLL:
         raise NotFound(_("This step has no poll."))
-    course = step.week.course
-    if learning.is_course_team(user=user, course=course):
-        raise NotAllowed(
-            _("The course team sees a poll's results but does not vote: polls are for learners.")
-        )
-    enrolment = learning.enrolment_for(user=user, course=course)
-    if enrolment is None:
-        raise NotAllowed(_("Join the course to vote in its polls."))
-    run = enrolment.run
-    if not run.is_week_open(step.week.number, today=timezone.localdate()):
-        raise NotAllowed(
-            _("This poll opens on %(date)s, when week %(week)d begins.")
-            % {"date": f"{run.week_opens_on(step.week.number):%-d %B %Y}", "week": step.week.number}
-        )
-    return run, enrolment
+    enrolment = require_learner(user=user, step=step)
+    return enrolment.run, enrolment
 
 
 def _change_tallies(run_id: int, option_ids: Sequence[int], by: int) -> None:

@@ -90,7 +90,7 @@ def test_someone_not_on_the_course_is_refused(outsider, poll):
     response = client.post(vote_url(poll), {"choice": "1"})
 
     assert response.status_code == 403
-    assert b"Join the course to vote in its polls." in response.content
+    assert b"Join the course to take part in this step." in response.content
 
 
 def test_the_course_team_sees_results_without_voting(educator, enrolled, learner, poll):
