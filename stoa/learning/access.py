@@ -53,12 +53,18 @@ class StepAccess:
         return self.opens_on is not None
 
 
-def step_access(*, user: User | AnonymousUser, slug: str, week: int, position: int) -> StepAccess:
-    """Finds the step and decides what this person may see of it (see the module's contract)."""
+def find_step(*, slug: str, week: int, position: int) -> Step:
+    """The step, with its week and course, or NotFound: for views whose services decide who
+    may act on it, so that nothing is decided twice."""
     try:
-        step = selectors.step_at(course_slug=slug, week=week, position=position)
+        return selectors.step_at(course_slug=slug, week=week, position=position)
     except Step.DoesNotExist as exc:
         raise NotFound("No such step") from exc
+
+
+def step_access(*, user: User | AnonymousUser, slug: str, week: int, position: int) -> StepAccess:
+    """Finds the step and decides what this person may see of it (see the module's contract)."""
+    step = find_step(slug=slug, week=week, position=position)
     course = step.week.course
     enrolment = selectors.enrolment_for(user=user, course=course)
     is_team = selectors.is_course_team(user=user, course=course)

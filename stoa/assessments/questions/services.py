@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from stoa.accounts.models import User
 from stoa.assessments.models import Answer, AnswerSheet
 from stoa.assessments.rules import clean_choices, require_learner
-from stoa.courses.models import Course, Question, Step, StepType
+from stoa.courses.models import Course, Option, Step, StepType
 from stoa.learning import services as learning_services
 from stoa.learning.models import Enrolment
 from stoa.lib.refusals import AlreadyDone, Invalid, NotFound, TooMany
@@ -134,12 +134,14 @@ def answer_question(
     """
     _require_questions_step(step)
     enrolment = require_learner(user=user, step=step)
-    question = (
-        Question.objects.filter(step=step, position=position).prefetch_related("options").first()
+    options = list(
+        Option.objects.filter(question__step=step, question__position=position)
+        .select_related("question")
+        .order_by("position")
     )
-    if question is None:
+    if not options:
         raise NotFound(_("This step has no such question."))
-    options = list(question.options.all())
+    question = options[0].question
     positions = clean_choices(choices, choose=question.choose, option_count=len(options))
 
     now = timezone.now()

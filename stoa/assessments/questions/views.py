@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from stoa.assessments.questions import services
-from stoa.learning.access import step_access
+from stoa.learning.access import find_step
 from stoa.lib.http import AuthenticatedHttpRequest
 from stoa.lib.refusals import AlreadyDone, Invalid, TooMany
 
@@ -26,13 +26,13 @@ def _numbers(values: list[str]) -> list[int]:
 def answer(
     request: AuthenticatedHttpRequest, slug: str, week: int, position: int, number: int
 ) -> HttpResponse:
-    access = step_access(user=request.user, slug=slug, week=week, position=position)
-    at_question = f"{access.step.get_absolute_url()}?question={number}"
+    step = find_step(slug=slug, week=week, position=position)
+    at_question = f"{step.get_absolute_url()}?question={number}"
     try:
         (attempt,) = _numbers([request.POST.get("attempt", "")])
         services.answer_question(
             user=request.user,
-            step=access.step,
+            step=step,
             position=number,
             choices=_numbers(request.POST.getlist("choice")),
             attempt=attempt,
@@ -48,11 +48,11 @@ def answer(
 @login_required
 @require_POST
 def reset(request: AuthenticatedHttpRequest, slug: str, week: int, position: int) -> HttpResponse:
-    access = step_access(user=request.user, slug=slug, week=week, position=position)
+    step = find_step(slug=slug, week=week, position=position)
     try:
-        services.reset_test(user=request.user, step=access.step)
+        services.reset_test(user=request.user, step=step)
     except (Invalid, TooMany) as refusal:
         messages.error(request, str(refusal))
-        return redirect(f"{access.step.get_absolute_url()}#score")
+        return redirect(f"{step.get_absolute_url()}#score")
     messages.success(request, _("The test is reset: your best score so far still counts."))
-    return redirect(f"{access.step.get_absolute_url()}?question=1#question")
+    return redirect(f"{step.get_absolute_url()}?question=1#question")
