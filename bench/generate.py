@@ -1,4 +1,4 @@
-"""Generates the benchmark's data: the demo course with one big run and two small ones.
+"""Generates the benchmark's data: the demo course with one big run and three small ones.
 
 The big run has 100,000 learners and 1,000,000 comments: 100,000 on one discussion step (the
 "hot" step), 10 on another discussion step (the "quiet" step), the rest spread over the other
@@ -11,6 +11,10 @@ with 10, and 30 comments (four of them replies), one thread more than a full pag
 cost of 100,000 comments can be told apart from the cost of showing 25 comments rather
 than 10. Replies go mostly to recent threads, so the big run's newest page has threads with
 replies as the small conversations do.
+
+The big run is in its third week, so that its learners can answer the test (in week 3) as
+well as mark steps complete. A third small cohort, with every week open too and no comments,
+is where the same submissions are counted against 50 learners rather than 100,000.
 
 Everything is deterministic (one seeded random generator), ids are given explicitly so that
 replies can name their parents without reading them back, and rows go in with bulk_create in
@@ -37,6 +41,8 @@ SEED = 20261122
 BENCH_PASSWORD = "bench-learner-password"  # throwaway benchmark databases only
 HOT_STEP = (1, 3)  # a discussion step: the conversation is the page's main content
 QUIET_STEP = (2, 5)  # the other discussion step
+COMPLETE_STEP = (3, 2)  # an article step, marked complete under load
+TEST_STEP = (3, 3)  # the course test, answered under load
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,7 @@ class Scale:
     comments: int = 1_000_000
     hot: int = 100_000
     quiet: int = 10
-    cohort_learners: int = 50  # in each of the two small cohorts
+    cohort_learners: int = 50  # in each of the three small cohorts
     # Learners who get follows, bookmarks and notifications, and whose sessions load pages.
     viewers: int = 300
 
@@ -61,12 +67,16 @@ class Dataset:
     course_slug: str
     hot_step: tuple[int, int]
     quiet_step: tuple[int, int]
+    complete_step: tuple[int, int]
+    test_step: tuple[int, int]
     big_run_id: int
     later_run_id: int  # 10 comments on the hot step
     full_page_run_id: int  # 30 comments on the hot step
+    open_weeks_run_id: int  # every week open, no comments
     big_run_learner_ids: tuple[int, int]  # first and last id, inclusive
     later_run_learner_ids: tuple[int, int]
     full_page_run_learner_ids: tuple[int, int]
+    open_weeks_run_learner_ids: tuple[int, int]
     educator_id: int
     counts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -167,10 +177,17 @@ def generate(scale: Scale = FULL) -> Dataset:
     )
 
     course = import_package(root=DEMO_PACKAGE).course
-    # The big run started a week ago (weeks 1 and 2 open); the small cohorts start today.
-    big_run = CourseRun.objects.create(course=course, starts_on=today - datetime.timedelta(days=7))
+    # The big run started 15 days ago: all three weeks are open (week 3 since yesterday), so
+    # its learners can answer the test. The cohort with every week open started a day later,
+    # so that the big run stays the course's earliest open run: the one visitors see. The two
+    # cohorts with small conversations start today.
+    big_run = CourseRun.objects.create(course=course, starts_on=today - datetime.timedelta(days=15))
     later_run = CourseRun.objects.create(course=course, starts_on=today)
     full_page_run = CourseRun.objects.create(course=course, starts_on=today)
+    open_weeks_run = CourseRun.objects.create(
+        course=course, starts_on=today - datetime.timedelta(days=14)
+    )
+    assert big_run.ends_on >= today, "the big run must still be open for visitors"
     steps = list(
         Step.objects.filter(week__course=course)
         .select_related("week")
@@ -179,6 +196,8 @@ def generate(scale: Scale = FULL) -> Dataset:
     by_number = {(step.week.number, step.position): step for step in steps}
     hot, quiet = by_number[HOT_STEP], by_number[QUIET_STEP]
     assert hot.type == quiet.type == "discussion", "the demo course's discussion steps moved"
+    assert by_number[COMPLETE_STEP].type == "article", "the demo course's article step moved"
+    assert by_number[TEST_STEP].type == "test", "the demo course's test moved"
     others = [step for step in steps if step not in (hot, quiet)]
 
     password = make_password(BENCH_PASSWORD)
@@ -191,12 +210,16 @@ def generate(scale: Scale = FULL) -> Dataset:
         course_slug=course.slug,
         hot_step=HOT_STEP,
         quiet_step=QUIET_STEP,
+        complete_step=COMPLETE_STEP,
+        test_step=TEST_STEP,
         big_run_id=big_run.pk,
         later_run_id=later_run.pk,
         full_page_run_id=full_page_run.pk,
+        open_weeks_run_id=open_weeks_run.pk,
         big_run_learner_ids=(0, 0),
         later_run_learner_ids=(0, 0),
         full_page_run_learner_ids=(0, 0),
+        open_weeks_run_learner_ids=(0, 0),
         educator_id=educator.pk,
     )
     clock = _Clock(dataset)
@@ -204,7 +227,7 @@ def generate(scale: Scale = FULL) -> Dataset:
 
     # Learners: the big run's, then each small cohort's.
     first_user = educator.pk + 1
-    user_count = scale.learners + 2 * scale.cohort_learners
+    user_count = scale.learners + 3 * scale.cohort_learners
     joined = timezone.make_aware(datetime.datetime.combine(big_run.starts_on, datetime.time(8)))
     for start in range(0, user_count, BATCH):
         with transaction.atomic():
@@ -221,9 +244,15 @@ def generate(scale: Scale = FULL) -> Dataset:
     dataset.big_run_learner_ids = (first_user, first_user + scale.learners - 1)
     later_first_user = first_user + scale.learners
     full_page_first_user = later_first_user + scale.cohort_learners
+    open_weeks_first_user = full_page_first_user + scale.cohort_learners
     dataset.later_run_learner_ids = (later_first_user, full_page_first_user - 1)
-    dataset.full_page_run_learner_ids = (full_page_first_user, first_user + user_count - 1)
-    run_of_user = [(full_page_first_user, full_page_run), (later_first_user, later_run)]
+    dataset.full_page_run_learner_ids = (full_page_first_user, open_weeks_first_user - 1)
+    dataset.open_weeks_run_learner_ids = (open_weeks_first_user, first_user + user_count - 1)
+    run_of_user = [
+        (open_weeks_first_user, open_weeks_run),
+        (full_page_first_user, full_page_run),
+        (later_first_user, later_run),
+    ]
     clock.lap("users", user_count)
 
     for start in range(0, user_count, BATCH):
@@ -282,16 +311,20 @@ def generate(scale: Scale = FULL) -> Dataset:
     del tops, popular
     clock.lap("comment plan")
 
-    # Pass 2: write them. Comments arrive evenly over the week the run has been going.
+    # Pass 2: write them. Comments arrive evenly over the past week (from 08:00 a week ago),
+    # as they did when the run was a week old, so the conversation pages show the same dates.
     bodies = _bodies()
     first_comment = 1
-    span = (now - datetime.timedelta(minutes=5) - joined).total_seconds()
+    comments_from = timezone.make_aware(
+        datetime.datetime.combine(today - datetime.timedelta(days=7), datetime.time(8))
+    )
+    span = (now - datetime.timedelta(minutes=5) - comments_from).total_seconds()
     team_comments = hidden = edited = 0
     hidden_ids: list[tuple[int, datetime.datetime]] = []
     for start in range(0, total, BATCH):
         batch = []
         for i in range(start, min(start + BATCH, total)):
-            created = joined + datetime.timedelta(seconds=span * i / total)
+            created = comments_from + datetime.timedelta(seconds=span * i / total)
             text, html = bodies[i % len(bodies)]
             by_team = rng.random() < 0.005
             comment = Comment(
@@ -342,7 +375,7 @@ def generate(scale: Scale = FULL) -> Dataset:
             )
 
     later_learners = range(later_first_user, full_page_first_user)
-    full_page_learners = range(full_page_first_user, first_user + user_count)
+    full_page_learners = range(full_page_first_user, open_weeks_first_user)
     small = [
         *cohort(later_run, later_learners, 10, (4, 8), first_comment + total),
         *cohort(full_page_run, full_page_learners, 30, (7, 14, 21, 28), first_comment + total + 10),
@@ -368,7 +401,7 @@ def generate(scale: Scale = FULL) -> Dataset:
     for i in range(total):
         if not likes[i]:
             continue
-        created = joined + datetime.timedelta(seconds=span * i / total + 60)
+        created = comments_from + datetime.timedelta(seconds=span * i / total + 60)
         for user_offset in rng.sample(range(scale.learners), likes[i]):
             batch_likes.append(
                 Like(

@@ -5,6 +5,11 @@
 The bar, from the issue: the step page with 100,000 comments serves at least 90% of the
 throughput of the same page with 10. "The same page" is the same step in a later cohort of the
 same course, which has 10 comments; the quiet step of the big run is shown beside it.
+
+Answer submission: answering a test question for one of 100,000 learners runs in as many
+queries as for one of 50, and its server CPU per request is reported beside marking a step
+complete (a ratio to read, not a bar).
+
 Exits non-zero when a database's results are missing or any bar fails.
 """
 
@@ -17,6 +22,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 BAR = 0.90
 PAGES = ["hot", "same-step-10", "same-step-30", "quiet-step-10", "hot-liked", "hot-visitor", "post"]
+SUBMISSIONS = ["complete", "answer"]  # marking a step complete, answering a test question
 NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
@@ -40,6 +46,12 @@ def aggregate(page: dict) -> dict:
         "redirects": sum(run["redirects"] for run in rounds),
         "too_many": sum(run.get("too_many", 0) for run in rounds),
         "failed": failed,
+        # The loads that take turns are compared by their medians over the rounds.
+        "median_rps": statistics.median(run["rps"] for run in rounds),
+        "median_cpu_ms": statistics.median(
+            1000 * run.get("cpu_seconds", 0.0) / run["requests"] if run["requests"] else 0.0
+            for run in rounds
+        ),
     }
 
 
@@ -93,6 +105,50 @@ def checks(results: dict) -> list[tuple[str, bool]]:
             and accepted <= stored <= accepted + in_flight,
         )
     )
+    found += _submission_checks(results)
+    return found
+
+
+def _submission_checks(results: dict) -> list[tuple[str, bool]]:
+    """Each submission load: every request a 302 to where a stored submission goes, each
+    learner once, a row stored for each; and as many queries in the big run as in the cohort
+    of 50 learners."""
+    learners, cohort = _run_sizes(results)
+    found = []
+    for key in SUBMISSIONS:
+        raw = results["pages"].get(key)
+        if raw is None:
+            found.append((f"{key}: not measured", False))
+            continue
+        loads = [raw["warmup"], *raw["rounds"]]
+        requests = sum(run["requests"] for run in loads)
+        redirected = sum(run["to_expected"] for run in loads)
+        errors = sum(run["socket_errors"] + run["timeouts"] for run in loads)
+        replays = sum(run["replays"] for run in loads)
+        # Requests still in flight when wrk stops are stored but not counted: one per
+        # connection, in each load.
+        in_flight = results["settings"]["connections"] * len(loads)
+        stored = raw.get("stored", 0)
+        found.append(
+            (
+                f"{key}: {requests:,} requests, warm-up included ({_statuses(loads)}), "
+                f"{errors:,} socket errors or timeouts, {replays:,} learners sent twice; "
+                f"{stored:,} rows stored",
+                requests > 0
+                and redirected == requests
+                and errors == replays == 0
+                and redirected <= stored <= redirected + in_flight,
+            )
+        )
+        queries = results["queries"][key]
+        big, small = queries["count"], queries["small_run"]["count"]
+        found.append(
+            (
+                f"{key}: as many queries for one of {learners:,} learners as for one of "
+                f"{cohort:,} ({big} and {small})",
+                big == small,
+            )
+        )
     return found
 
 
@@ -173,10 +229,9 @@ def section(results: dict) -> str:
         "100,000 comments on the step from the cost of showing 25 comments rather than 10.",
         f"- Hot page / quiet step with 10 comments, same run: "
         f"{hot / pages['quiet-step-10']['rps']:.1%}.",
-        "",
-        "Checks:",
-        "",
     ]
+    out += _submission_section(results)
+    out += ["", "Checks:", ""]
     out += [f"- {'PASS' if ok else '**FAIL**'}: {text}" for text, ok in checks(results)]
     seconds = dataset["seconds"]
     out += [
@@ -195,12 +250,72 @@ def section(results: dict) -> str:
             out += [f"**{key}**: `{_short(plan['sql'], 160)}`", "", "```", plan["plan"], "```", ""]
     out += ["</details>", ""]
     out += ["", "<details><summary>Queries of one request to each page</summary>", ""]
-    for key in PAGES:
+    for key in PAGES + [key for key in SUBMISSIONS if key in queries]:
         out += [f"**{key}** ({queries[key]['count']} queries)", "", "```sql"]
         out += [_short(sql) for sql in queries[key]["sql"]]
         out += ["```", ""]
     out += ["</details>", ""]
     return "\n".join(out)
+
+
+def _run_sizes(results: dict) -> tuple[int, int]:
+    """Learners in the big run, and in each small cohort."""
+    counts = results["dataset"]["counts"]
+    return counts["learners"], counts["learners in each small cohort"]
+
+
+def _submission_section(results: dict) -> list[str]:
+    if not all(key in results["pages"] for key in SUBMISSIONS):
+        return []
+    learners, cohort = _run_sizes(results)
+    out = [
+        "",
+        "### Answer submission",
+        "",
+        "Learners of the big run post in turn, each once: every request is a first completion "
+        "or a first answer. The two loads take turns, round after round; req/s and server CPU "
+        "per request are medians over the rounds.",
+        "",
+        f"| load | req/s | p50 | p99 | server CPU/request | queries, {learners:,} learners "
+        f"| queries, {cohort:,} learners | statuses | rows stored | req/s per round |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |",
+    ]
+    loads = {}
+    for key in SUBMISSIONS:
+        raw = results["pages"][key]
+        load = loads[key] = aggregate(raw)
+        query = results["queries"][key]
+        every = [raw["warmup"], *raw["rounds"]]
+        rounds = ", ".join(f"{rps:,.0f}" for rps in load["round_rps"])
+        out.append(
+            f"| {raw['title']} | {load['median_rps']:,.1f} | {load['p50_ms']:,.1f} ms "
+            f"| {load['p99_ms']:,.1f} ms | {load['median_cpu_ms']:,.1f} ms | {query['count']} "
+            f"| {query['small_run']['count']} | {_statuses(every)} "
+            f"| {raw.get('stored', 0):,} | {rounds} |"
+        )
+    answer, complete = loads["answer"]["median_cpu_ms"], loads["complete"]["median_cpu_ms"]
+    ratio = f"{answer / complete:.2f} times" if complete else "n/a"
+    out += [
+        "",
+        f"- Server CPU per request: answering a test question **{answer:.1f} ms**, marking a "
+        f"step complete **{complete:.1f} ms**; answering costs **{ratio}** as much.",
+        "- Requests and rows include each load's warm-up; up to one request per connection "
+        "and load can be stored after wrk has stopped counting.",
+    ]
+    return out
+
+
+def _statuses(loads: list[dict]) -> str:
+    """A submission load's answers by status: a 302 to the step, any other redirect (to the
+    sign-in page, or the question again with an error), 2xx, 4xx, 5xx."""
+    counts = {
+        "302 to the step": sum(run["to_expected"] for run in loads),
+        "other redirects": sum(run["elsewhere"] for run in loads),
+        "2xx": sum(run["ok"] for run in loads),
+        "4xx": sum(run["client_errors"] for run in loads),
+        "5xx": sum(run["server_errors"] for run in loads),
+    }
+    return ", ".join(f"{count:,} {name}" for name, count in counts.items() if count) or "none"
 
 
 def _short(sql: str, limit: int = 300) -> str:
@@ -226,7 +341,9 @@ def render(all_results: dict[str, dict | None]) -> str:
         "cookies, CSRF), requests marked as coming through a TLS proxy",
         f"- Load: {run['load']}. Each page is loaded by 50 to 150 learners in turn and "
         f"comments are posted by {run['posters']:,} learners in turn, each with their own "
-        "session, so no one reaches the posting rate limit",
+        "session, so no one reaches the posting rate limit; "
+        f"{run.get('submitters', 0):,} learners mark a step complete and answer the test's "
+        "first question, each once, in turn",
         "- Queries per request: one request to each page, in-process, against the same data",
         "- Server CPU/request: CPU time of granian's processes during a page's load, divided by "
         "the requests answered",

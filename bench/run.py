@@ -7,9 +7,11 @@ Generates the data (bench.generate) into a fresh database, serves the app with g
 two workers) on a free loopback port with production settings, and puts it under concurrent
 load with wrk: the hot step page (100,000 comments), the same page in a later cohort (10
 comments) and in another (30 comments: a full page), a quiet step in the big run (10
-comments), the hot page sorted by likes, the hot page for visitors, and posting comments on
-the hot step. Queries per request are counted in-process against the same database; memory
-and CPU time are read from the server's processes during each load.
+comments), the hot page sorted by likes, the hot page for visitors, marking an article step
+complete and answering a test question (many learners in turn, each once, the two loads
+taking turns), and posting comments on the hot step. Queries per request are counted
+in-process against the same database; memory and CPU time are read from the server's
+processes during each load.
 
 Requests say they came through a TLS-terminating proxy (X-Forwarded-Proto: https, which
 production settings trust), so HTTPS redirects, secure cookies and CSRF checks all stay on.
@@ -31,18 +33,31 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bench.generate import Dataset
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 VENV_BIN = Path(sys.executable).parent
 WORKERS = 2
 THREADS, CONNECTIONS = 2, 16
+WARM_SECONDS = 3  # each load's warm-up, before its measured rounds
 # What the step page's comment form posts (CommentForm in stoa/conversation/comments/forms.py),
 # besides its CSRF and submission tokens.
 COMMENT_TEXT = "Benchmark comment: *where* did this number come from?"
 # Learners whose sessions post comments, in turn: enough that none reaches the per-user rate
 # limit (10 a minute) in one posting run. A refused post (429) fails the report's checks.
 POSTERS = 4_000
+# Marking a step complete and answering a test question take each learner once, so that every
+# request stores a first completion or a first answer: learners for this many requests a second
+# in every load, about three times what two cores serve marking complete. A learner sent twice
+# counts as a replay, which fails the report's checks.
+SUBMIT_RATE_ROOM = 600
+# What the test's form posts for its first question at the first try: the right option (1 of
+# 3 in demo/numbers-in-the-news/week-3/03-final-test.md), besides the CSRF token.
+ANSWER_FIELDS = {"choice": ["1"], "attempt": ["1"]}
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,33 @@ class Page:
     cookie_file: str  # "-" for visitors
     viewer_id: int | None  # for counting queries in-process
     block: str = "compared"  # or "own": measured after the others, on its own
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A form that learners of the big run post in turn, each once."""
+
+    key: str
+    title: str
+    path: str  # where the form posts
+    redirect: str  # where a stored submission redirects (the Location of its 302)
+    fields: dict[str, list[str]]  # besides the CSRF token
+
+
+@dataclass(frozen=True)
+class Submitters:
+    """The big run's learners who post the submission forms, each once per form, and the
+    learners whose submissions are counted in-process (outside them, so that theirs are first
+    submissions too)."""
+
+    sessions_file: str
+    first_id: int
+    last_id: int
+    # (first line, count) of the sessions file for the warm-up, then for each round: the same
+    # learners mark complete and answer in the same round, which touch different steps.
+    slices: tuple[tuple[int, int], ...]
+    # A warming learner and a counted one in the big run and in the cohort of 50 learners.
+    counted: dict[str, tuple[int, int]]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     port = _free_port()
     origin = f"http://127.0.0.1:{port}"
     pages, posting = _prepare_sessions(dataset, data_dir)
+    submissions, submitters = _prepare_submissions(
+        dataset, data_dir, rounds=args.rounds, seconds=args.seconds
+    )
     queries = {page.key: _queries_for(page) for page in pages}
     queries["post"] = _queries_for_post(posting)
     results: dict = {
@@ -100,8 +145,11 @@ def main(argv: list[str] | None = None) -> int:
             "server": f"granian --interface wsgi --workers {WORKERS}",
             "load": f"wrk -t{THREADS} -c{CONNECTIONS}, {args.rounds} rounds of "
             f"{args.seconds} s per page, taking turns (the most-liked page on its own, after "
-            f"the others), each after the server has gone idle; posting {args.post_seconds} s",
+            f"the others), each after the server has gone idle; then {args.rounds} rounds of "
+            f"{args.seconds} s of marking complete and of answering, taking turns; posting "
+            f"{args.post_seconds} s",
             "posters": posting["posters"],
+            "submitters": submitters.last_id - submitters.first_id + 1,
             "connections": CONNECTIONS,
         },
         "pages": {},
@@ -113,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     with Server(port, env, data_dir) as server:
         for block in blocks:
             for page in block:  # warm each page in both workers first
-                _wrk(origin, page, seconds=3)
+                _wrk(origin, page, seconds=WARM_SECONDS)
                 server.wait_until_idle()
             for page in block:
                 results["pages"][page.key] = {"title": page.title, "path": page.path, "rounds": []}
@@ -123,6 +171,26 @@ def main(argv: list[str] | None = None) -> int:
                         run = _wrk(origin, page, seconds=args.seconds)
                     results["pages"][page.key]["rounds"].append({**run, **measured})
                     server.wait_until_idle()
+        # Marking complete and answering take turns in the same way, each round with learners
+        # who have not submitted yet. The warm-up's submissions are stored too, and counted.
+        warmup, *round_slices = submitters.slices
+        for submission in submissions:
+            run = _wrk_submit(origin, submission, submitters, warmup, seconds=WARM_SECONDS)
+            results["pages"][submission.key] = {
+                "title": submission.title,
+                "path": submission.path,
+                "warmup": run,
+                "rounds": [],
+            }
+            server.wait_until_idle()
+        for learners in round_slices:
+            for submission in submissions:
+                with server.measure(submission.key) as measured:
+                    run = _wrk_submit(
+                        origin, submission, submitters, learners, seconds=args.seconds
+                    )
+                results["pages"][submission.key]["rounds"].append({**run, **measured})
+                server.wait_until_idle()
         with server.measure("post") as measured:
             run = _wrk_post(origin, posting, seconds=args.post_seconds)
         results["pages"]["post"] = {
@@ -134,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
             results["pages"][key]["memory"] = peak
         results["server_memory"] = server.memory.high_water_marks()
     results["pages"]["post"]["stored"] = _stored_posts()
+    for key, stored in _stored_submissions(dataset, submitters).items():
+        results["pages"][key]["stored"] = stored
+    for submission in submissions:  # after the loads, so the big run holds their rows
+        queries[submission.key] = _queries_for_submission(submission, submitters)
     results["finished_at"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     results["load_average_after"] = [round(load, 2) for load in os.getloadavg()]
 
@@ -193,6 +265,7 @@ def _session_cookies(user_ids: list[int], *, with_csrf: bool) -> list[tuple[str,
 
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.db import transaction
     from django.middleware.csrf import CSRF_SESSION_KEY, _get_new_csrf_string
 
     from stoa.accounts.models import User
@@ -200,22 +273,24 @@ def _session_cookies(user_ids: list[int], *, with_csrf: bool) -> list[tuple[str,
     store = import_module(settings.SESSION_ENGINE).SessionStore
     users = {user.pk: user for user in User.objects.filter(pk__in=user_ids)}
     cookies = []
-    for user_id in user_ids:
-        user = users[user_id]
-        session = store()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        cookie = ""
-        token = ""
-        if with_csrf:
-            token = _get_new_csrf_string()  # an unmasked secret is a valid form token
-            if settings.CSRF_USE_SESSIONS:
-                session[CSRF_SESSION_KEY] = token
-            else:
-                cookie = f"; {settings.CSRF_COOKIE_NAME}={token}"
-        session.create()
-        cookies.append((f"{settings.SESSION_COOKIE_NAME}={session.session_key}{cookie}", token))
+    # One transaction for them all: thousands of sessions, one commit each, would be slow.
+    with transaction.atomic():
+        for user_id in user_ids:
+            user = users[user_id]
+            session = store()
+            session[SESSION_KEY] = str(user.pk)
+            session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+            session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+            cookie = ""
+            token = ""
+            if with_csrf:
+                token = _get_new_csrf_string()  # an unmasked secret is a valid form token
+                if settings.CSRF_USE_SESSIONS:
+                    session[CSRF_SESSION_KEY] = token
+                else:
+                    cookie = f"; {settings.CSRF_COOKIE_NAME}={token}"
+            session.create()
+            cookies.append((f"{settings.SESSION_COOKIE_NAME}={session.session_key}{cookie}", token))
     return cookies
 
 
@@ -306,6 +381,59 @@ def _comment_fields() -> str:
     return urlencode({"body": COMMENT_TEXT})
 
 
+def _prepare_submissions(
+    dataset: "Dataset", data_dir: Path, *, rounds: int, seconds: int
+) -> tuple[list[Submission], Submitters]:
+    """Marking the article step complete and answering the test's first question, and the
+    learners who do it: the big run's, after those who load pages (some of them post comments
+    too, on another step). Each learner belongs to one load (the warm-up or a round) and posts
+    each form once."""
+    from django.urls import reverse
+
+    from bench.generate import Scale
+
+    slug = dataset.course_slug
+    week, position = dataset.complete_step
+    complete = Submission(
+        "complete",
+        f"Mark an article step complete ({week}.{position}, big run)",
+        reverse("learning:complete", args=[slug, week, position]),
+        reverse("learning:step", args=[slug, week, position]),
+        {},
+    )
+    week, position = dataset.test_step
+    at_question = reverse("learning:step", args=[slug, week, position]) + "?question=1"
+    answer = Submission(
+        "answer",
+        f"Answer a test question, first try ({week}.{position}, big run)",
+        reverse("questions:answer", args=[slug, week, position, 1]),
+        at_question + "#question",  # as the view redirects; "&again=1" if it refused
+        ANSWER_FIELDS,
+    )
+
+    first, last = dataset.big_run_learner_ids
+    loads = rounds + 1  # the warm-up, then each round
+    wanted = loads * SUBMIT_RATE_ROOM * max(seconds, WARM_SECONDS)
+    first_id = first + Scale().viewers
+    available = last - 2 - first_id + 1  # the last two are counted in-process
+    share = min(wanted, available) // loads
+    if share < THREADS:
+        raise SystemExit(f"{available} learners are too few for {loads} submission loads")
+    last_id = first_id + share * loads - 1
+    sessions = _session_cookies(list(range(first_id, last_id + 1)), with_csrf=True)
+    sessions_file = data_dir / "sessions-submit.txt"
+    sessions_file.write_text("".join(f"{c}\t{t}\n" for c, t in sessions))
+    open_first, _ = dataset.open_weeks_run_learner_ids
+    submitters = Submitters(
+        sessions_file=str(sessions_file),
+        first_id=first_id,
+        last_id=last_id,
+        slices=tuple((1 + n * share, share) for n in range(loads)),
+        counted={"big": (last - 1, last), "small": (open_first, open_first + 1)},
+    )
+    return [complete, answer], submitters
+
+
 # Queries per request, in-process ------------------------------------------------------------
 
 
@@ -388,6 +516,36 @@ def _queries_for_post(posting: dict) -> dict:
     }
 
 
+def _queries_for_submission(submission: Submission, submitters: Submitters) -> dict:
+    """The queries of one learner's first submission, in the big run (after the loads stored
+    theirs) and in the cohort of 50 learners; each after another learner's, which warms
+    caches."""
+    from urllib.parse import urlencode
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    body = urlencode(submission.fields, doseq=True)
+    form = "application/x-www-form-urlencoded"
+    counted = {}
+    for run, (warming_id, user_id) in submitters.counted.items():
+        _client_for(warming_id).post(submission.path, body, content_type=form)
+        client = _client_for(user_id)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(submission.path, body, content_type=form)
+        location = response.get("Location")
+        if response.status_code != 302 or location != submission.redirect:
+            raise SystemExit(
+                f"{submission.path} answered {response.status_code} ({location}) in-process"
+            )
+        counted[run] = {
+            "count": len(captured),
+            "status": response.status_code,
+            "sql": [query["sql"] for query in captured.captured_queries],
+        }
+    return {**counted["big"], "small_run": counted["small"]}
+
+
 def _stored_posts() -> int:
     from stoa.conversation.models import Comment
 
@@ -396,6 +554,36 @@ def _stored_posts() -> int:
         .exclude(submission_token="bench-in-process-1")
         .count()
     )
+
+
+def _stored_submissions(dataset: "Dataset", submitters: Submitters) -> dict[str, int]:
+    """Completions of the article step and first answers to the test's first question by the
+    learners the loads sent."""
+    from stoa.assessments.models import Answer
+    from stoa.learning.models import StepCompletion
+
+    slug = dataset.course_slug
+    week, position = dataset.complete_step
+    completions = StepCompletion.objects.filter(
+        enrolment__run_id=dataset.big_run_id,
+        enrolment__user_id__gte=submitters.first_id,
+        enrolment__user_id__lte=submitters.last_id,
+        step__week__course__slug=slug,
+        step__week__number=week,
+        step__position=position,
+    )
+    week, position = dataset.test_step
+    answers = Answer.objects.filter(
+        run_id=dataset.big_run_id,
+        user_id__gte=submitters.first_id,
+        user_id__lte=submitters.last_id,
+        question__step__week__course__slug=slug,
+        question__step__week__number=week,
+        question__step__position=position,
+        question__position=1,
+        attempt=1,
+    )
+    return {"complete": completions.count(), "answer": answers.count()}
 
 
 # The server and its memory -----------------------------------------------------------------
@@ -599,6 +787,28 @@ def _wrk_post(origin: str, posting: dict, *, seconds: int) -> dict:
         origin + posting["path"], "--",
         posting["sessions_file"], posting["path"], https_origin,
         str(int(time.time())), posting["fields"],
+    ]  # fmt: skip
+    return _run_wrk(command, seconds)
+
+
+def _wrk_submit(
+    origin: str,
+    submission: Submission,
+    submitters: Submitters,
+    learners: tuple[int, int],
+    *,
+    seconds: int,
+) -> dict:
+    from urllib.parse import urlencode
+
+    https_origin = origin.replace("http://", "https://")
+    first_line, count = learners
+    command = [
+        "wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency",
+        "--timeout", "10s", "-s", str(BENCH / "wrk" / "submit.lua"),
+        origin + submission.path, "--",
+        submitters.sessions_file, str(first_line), str(count), str(THREADS), https_origin,
+        submission.redirect, urlencode(submission.fields, doseq=True),
     ]  # fmt: skip
     return _run_wrk(command, seconds)
 
