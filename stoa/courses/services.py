@@ -487,6 +487,7 @@ def _sync_scored_questions(
     lost = _answers_to(step, dropped)
     if dropped:
         Question.objects.filter(pk__in=[question.pk for question in dropped]).delete()
+    if dropped or (new and rows):  # a learner's finished test may now have more to answer
         step.questions_changed_at = timezone.now()
         step.save(update_fields=["questions_changed_at"])
 

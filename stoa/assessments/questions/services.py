@@ -115,9 +115,12 @@ def recount(*, sheet: AnswerSheet, step: Step, user_id: int, now: datetime.datet
     sheet.questions_done = sum(
         is_finished(question_tries, max_attempts=max_attempts) for question_tries in tries.values()
     )
-    sheet.points = sum(points_for(question_tries) for question_tries in tries.values())
+    if step.type == StepType.TEST:
+        sheet.points = sum(points_for(question_tries) for question_tries in tries.values())
     sheet.counted_at = now
-    if sheet.questions_done >= question_count and sheet.finished_at is None and tries:
+    if sheet.questions_done < question_count:
+        sheet.finished_at = None  # questions were added: the sitting is open again
+    elif sheet.finished_at is None:
         sheet.finished_at = now
     sheet.save()
 

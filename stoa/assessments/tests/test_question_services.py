@@ -303,6 +303,36 @@ def test_a_reimport_keeps_answers_to_unchanged_questions_and_reports_the_rest(im
     kept = Answer.objects.get(user=learner)
     assert (kept.question.position, kept.correct) == (2, True)  # moved down, still answered
     # The learner's sheet is counted again on their next answer.
+    AnswerSheet.objects.filter(enrolment=enrolled).update(questions_done=9, points=99)
+    test = step_of(course, 2, 3)  # as the next request reads it
     answer(learner, test, 1, [1], 1)
     sheet = AnswerSheet.objects.get(enrolment=enrolled, step=test)
     assert (sheet.questions_done, sheet.points) == (2, 6)
+
+
+def test_a_finished_test_given_a_new_question_is_open_again_and_scored_with_it(imported, learner):
+    package, course = imported
+    enrolled = enrol_in(learner, make_run(course, started_days_ago=7))
+    test = step_of(course, 2, 3)
+    answer(learner, test, 1, [1], 1)
+    answer(learner, test, 2, [1, 2], 1)
+    assert AnswerSheet.objects.get(enrolment=enrolled).best_percent == 100
+    test_file = package / "week-2" / "03-test.md"
+    test_file.write_text(
+        test_file.read_text().replace(
+            "---\nTwo scored",
+            "  - prompt: What does PDSA stand for?\n    choose: one\n    options:\n"
+            "      - text: Plan, Do, Study, Act\n        correct: true\n"
+            "      - text: Plan, Do, Stop, Ask\n---\nTwo scored",
+        )
+    )
+    assert import_package(root=package).lost_answers == ()
+    test = step_of(course, 2, 3)  # as the next request reads it
+
+    answer(learner, test, 3, [2], 1)
+
+    sheet = AnswerSheet.objects.get(enrolment=enrolled)
+    assert (sheet.questions_done, sheet.points, sheet.finished_at is None) == (2, 6, True)
+    answer(learner, test, 3, [1], 2)
+    sheet.refresh_from_db()
+    assert (sheet.questions_done, sheet.points, sheet.best_percent) == (3, 8, 100)
