@@ -81,10 +81,16 @@ STOA_STEP_PANELS = [
     "stoa.assessments.panels.step_assessment",
     "stoa.conversation.comments.panels.step_conversation",
 ]
-# A learner's state on quizzes and tests for the to-do list, and their scores on the progress
-# page (see stoa.learning.extensions).
-STOA_STEP_STATES = ["stoa.assessments.questions.selectors.step_states"]
+# A learner's state on quizzes, tests and peer review for the to-do list, and their test scores
+# on the progress page (see stoa.learning.extensions).
+STOA_STEP_STATES = [
+    "stoa.assessments.questions.selectors.step_states",
+    "stoa.assessments.peer.selectors.step_states",
+]
 STOA_PROGRESS_PANELS = ["stoa.assessments.questions.panels.progress_panel"]
+# Sections other apps add to a course's moderation queue (stoa.conversation.moderation.views),
+# each a function (request, course) -> StepPanel | None.
+STOA_MODERATION_PANELS = ["stoa.assessments.peer.panels.moderation_panel"]
 WSGI_APPLICATION = "stoa.wsgi.application"
 ASGI_APPLICATION = "stoa.asgi.application"
 

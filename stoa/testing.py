@@ -412,3 +412,139 @@ def load_settings(**env: str) -> dict:
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+# --- Peer review ---------------------------------------------------------------------------
+# Each builder imports the peer-review models itself, so that this block needs no change to
+# the imports at the top of the file.
+
+PEER_RUBRIC = ("Is the claim clear?", "Is the number put in context?")
+
+
+def make_peer_step(
+    course: Course,
+    *,
+    week: int = 1,
+    min_words: int = 20,
+    reviews_required: int = 2,
+    rubric: tuple[str, ...] = PEER_RUBRIC,
+) -> Step:
+    """A peer-review step added at the end of the week, with its settings, stored as the
+    package import stores one."""
+    week_row = Week.objects.get(course=course, number=week)
+    position = week_row.steps.count() + 1
+    step = Step.objects.create(
+        week=week_row,
+        position=position,
+        slug=f"review-{position}",
+        title="Review a news story",
+        type=StepType.PEER_REVIEW,
+        activity="Bringing it all together",
+        body="Choose a news story that rests on a number and review how it handles it.",
+    )
+    PeerReviewSettings.objects.create(
+        step=step, min_words=min_words, reviews_required=reviews_required, rubric=list(rubric)
+    )
+    Course.objects.filter(pk=course.pk).update(step_count=course.step_count + 1)
+    return step_of(course, week, position)
+
+
+def peer_text(words: int, *, topic: str = "rates") -> str:
+    """A text of exactly `words` words, as count_words counts them."""
+    sentence = f"The story about {topic} gives a number without saying what it is compared with"
+    vocabulary = sentence.split()
+    return " ".join(vocabulary[n % len(vocabulary)] for n in range(words)) + "."
+
+
+def make_peer_submission(
+    user: User,
+    step: Step,
+    *,
+    run: CourseRun | None = None,
+    words: int = 30,
+    submitted: bool = True,
+    ago: datetime.timedelta = datetime.timedelta(0),
+):
+    """The user's work on the step, in their run (or run=), written straight to the database."""
+    from stoa.assessments.models import PeerSubmission
+
+    run = run or Enrolment.objects.get(user=user, course_id=step.week.course_id).run
+    at = timezone.now() - ago
+    return PeerSubmission.objects.create(
+        user=user,
+        run=run,
+        step=step,
+        text=peer_text(words),
+        word_count=words,
+        created_at=at,
+        updated_at=at,
+        submitted_at=at if submitted else None,
+    )
+
+
+def make_peer_submissions(
+    step: Step,
+    run: CourseRun,
+    count: int,
+    *,
+    assigned: int = 0,
+    prefix: str = "author",
+    ago: datetime.timedelta = datetime.timedelta(0),
+) -> list:
+    """count learners of the run who submitted work on the step a minute apart, oldest
+    first and the newest a minute before `ago` ago, written in bulk. With assigned=, each
+    already has that many reviews given or reserved, as far as allocation can tell (no
+    review rows are written)."""
+    from stoa.assessments.models import PeerSubmission
+
+    users = User.objects.bulk_create(
+        User(email=f"{prefix}-{step.pk}-{n}@example.org", display_name=f"{prefix.title()} {n}")
+        for n in range(count)
+    )
+    now = timezone.now() - ago
+    Enrolment.objects.bulk_create(
+        Enrolment(user=user, run=run, course_id=run.course_id, joined_at=now) for user in users
+    )
+    return PeerSubmission.objects.bulk_create(
+        PeerSubmission(
+            user=user,
+            run=run,
+            step=step,
+            text=peer_text(30, topic=f"topic {n}"),
+            word_count=30,
+            created_at=now - datetime.timedelta(minutes=count - n),
+            updated_at=now - datetime.timedelta(minutes=count - n),
+            submitted_at=now - datetime.timedelta(minutes=count - n),
+            review_count=assigned,
+            assigned=assigned,
+        )
+        for n, user in enumerate(users)
+    )
+
+
+def make_peer_reviews(submission, count: int, *, prefix: str = "reviewer") -> list:
+    """count learners of the work's run who reviewed it (each answering every rubric line),
+    written in bulk, with the work's counters to match."""
+    from stoa.assessments.models import PeerReview, PeerSubmission
+
+    rubric = submission.step.peer_review.rubric
+    reviewers = make_peer_submissions(
+        submission.step, submission.run, count, prefix=f"{prefix}-{submission.pk}"
+    )
+    now = timezone.now()
+    reviews = PeerReview.objects.bulk_create(
+        PeerReview(
+            submission=submission,
+            reviewer_id=reviewer.user_id,
+            run=submission.run,
+            step=submission.step,
+            answers=[f"Answer {n} to “{question}”" for question in rubric],
+            created_at=now - datetime.timedelta(seconds=count - n),
+        )
+        for n, reviewer in enumerate(reviewers)
+    )
+    PeerSubmission.objects.filter(pk=submission.pk).update(
+        review_count=submission.review_count + count, assigned=submission.assigned + count
+    )
+    submission.refresh_from_db()
+    return reviews

@@ -262,11 +262,18 @@ class PeerReport(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        # Once per reporter and thing reported: a submission (no review), or a review. Two
+        # partial constraints, as SQLite has no NULLS NOT DISTINCT.
         constraints = [
             models.UniqueConstraint(
-                fields=["reporter", "submission", "review"],
-                name="peer_report_once",
-                nulls_distinct=False,
+                fields=["reporter", "submission"],
+                condition=models.Q(review__isnull=True),
+                name="peer_report_submission_once",
+            ),
+            models.UniqueConstraint(
+                fields=["reporter", "review"],
+                condition=models.Q(review__isnull=False),
+                name="peer_report_review_once",
             ),
         ]
         indexes = [models.Index(fields=["resolved_at", "created_at"], name="peer_report_open_idx")]

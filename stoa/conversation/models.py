@@ -215,6 +215,7 @@ class Notification(models.Model):
         LIKE = "like", "Like on your comment"
         FOLLOWED_COMMENT = "followed", "New comment by someone you follow"
         MODERATION = "moderation", "Moderation decision on your comment"
+        PEER_REVIEW = "peer-review", "Review of your work"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -225,6 +226,12 @@ class Notification(models.Model):
     )
     comment = models.ForeignKey(
         Comment, on_delete=models.CASCADE, null=True, related_name="notifications"
+    )
+    # What a notification without a comment is about: a step whose page shows it (a review
+    # of one's peer-review work, a moderator's decision on it). A row, not a stored link, so
+    # the link follows the course if its address changes.
+    step = models.ForeignKey(
+        Step, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     text = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()

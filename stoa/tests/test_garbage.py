@@ -16,7 +16,17 @@ from stoa.testing import HTMX, make_comment
 pytestmark = pytest.mark.django_db
 
 # Every query parameter a page of Stoa reads.
-QUERY_PARAMETERS = ["after", "before", "page", "filter", "next", "cancel", "question", "again", "poll"]
+QUERY_PARAMETERS = [
+    "after",
+    "before",
+    "page",
+    "filter",
+    "next",
+    "cancel",
+    "question",
+    "again",
+    "poll",
+]
 HOSTILE_VALUES = [
     "%C2%B2.1",  # a superscript two: a digit to str.isdigit(), not to int()
     "300000000000000000.1",  # microseconds past the year 9999

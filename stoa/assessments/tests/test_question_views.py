@@ -331,13 +331,13 @@ def test_the_to_do_list_shows_each_quiz_and_test_s_state_and_score(
     client = signed_in(learner)
     todo_url = reverse("learning:todo", args=[course.slug])
     page = client.get(todo_url).content.decode()
-    assert page.count("Not started") == 4  # with the quiz and the test of week 2
+    assert page.count("Not started") == 5  # with week 2's quiz and test, week 3's peer review
 
     post_answer(client, quiz, 1, RIGHT["one"], 1)
     for position, choose in ((1, "one"), (2, "many"), (3, "one")):
         post_answer(client, test_step, position, RIGHT[choose] if position < 3 else [2], 1)
     page = client.get(todo_url).content.decode()
-    assert page.count("In progress") == 2 and page.count("Not started") == 2
+    assert page.count("In progress") == 2 and page.count("Not started") == 3
 
     post_answer(client, test_step, 3, [2], 2)
     post_answer(client, test_step, 3, [2], 3)

@@ -1,12 +1,15 @@
 """Pages for reporting comments and for the course team's moderation queue."""
 
+import functools
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -16,6 +19,7 @@ from stoa.conversation.moderation import selectors, services
 from stoa.conversation.moderation.forms import hide_form, report_form
 from stoa.conversation.notifications.selectors import comment_url
 from stoa.courses.models import Course
+from stoa.learning.access import StepPanel
 from stoa.lib.http import AuthenticatedHttpRequest
 from stoa.lib.refusals import AlreadyDone, NotFound
 
@@ -105,16 +109,29 @@ def _back_to_queue(request: HttpRequest, course: Course) -> HttpResponse:
     return redirect(f"{url}?page={page}" if page > 1 else url)
 
 
+@functools.cache
+def moderation_panels() -> list[Callable[[HttpRequest, Course], StepPanel | None]]:
+    """The functions named in settings.STOA_MODERATION_PANELS, each (request, course) ->
+    StepPanel | None: sections that apps built on the conversation (peer review's reported
+    work) add to the queue, so that this app imports none of them."""
+    return [import_string(path) for path in getattr(settings, "STOA_MODERATION_PANELS", [])]
+
+
 @login_required
 @require_GET
 def queue(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = _moderated_course(request, slug)
     page = _page_number(request.GET.get("page"))
-    return render(
-        request,
-        "conversation/moderation/queue.html",
-        {"course": course, "queue": selectors.moderation_queue(course=course, page=page)},
+    # The other apps' sections only beside the first page: they have their own bounds.
+    panels = (
+        [p for make in moderation_panels() if (p := make(request, course))] if page == 1 else []
     )
+    context = {
+        "course": course,
+        "queue": selectors.moderation_queue(course=course, page=page),
+        "panels": panels,
+    }
+    return render(request, "conversation/moderation/queue.html", context)
 
 
 @login_required

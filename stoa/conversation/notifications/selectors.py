@@ -31,6 +31,18 @@ def comment_url(comment: Comment) -> str:
     return f"{comment.step.get_absolute_url()}#comment-{comment.pk}"
 
 
+def notification_url(notification: Notification) -> str | None:
+    """Where a notification leads: its comment, or the part of its step's page it is about
+    (peer review's reviews of one's work); None when it has neither. Needs the comment's or
+    the step's week and course loaded. The step page decides what its reader may see there,
+    so a step is linked without asking readable_comments."""
+    if notification.comment is not None:
+        return comment_url(notification.comment)
+    if notification.step is not None:
+        return f"{notification.step.get_absolute_url()}#peer-review"
+    return None
+
+
 def excerpt(comment: Comment | None) -> str:
     """A plain-text start of a comment; nothing of a hidden or deleted one."""
     if comment is None or comment.is_hidden or comment.is_deleted:
@@ -44,6 +56,8 @@ def summary(notification: Notification) -> str:
     if notification.kind == Notification.Kind.MODERATION:
         return notification.text or _("A moderator reviewed your comment.")
     who = notification.actor.public_name if notification.actor else _("Someone")
+    if notification.kind == Notification.Kind.PEER_REVIEW:
+        return _("%(name)s reviewed your work") % {"name": who}
     if notification.kind == Notification.Kind.REPLY:
         return _("%(name)s replied to your comment") % {"name": who}
     if notification.kind == Notification.Kind.LIKE:
@@ -79,7 +93,7 @@ def activity_page(*, user: User, cursor: Cursor | None = None) -> Page:
     """A page of the user's notifications, newest first."""
     inbox = with_readability(
         Notification.objects.filter(recipient=user).select_related(
-            "actor", "comment__step__week__course"
+            "actor", "comment__step__week__course", "step__week__course"
         ),
         user,
     )

@@ -4,6 +4,8 @@ comments, and the daily digest email.
 Who calls what (the comment and moderation services depend on these names):
 - notify(recipient=, kind=, actor=, comment=) for a reply or a like, in the caller's
   transaction; never for one's own doing, and one like notification per liker and comment.
+  Peer review (stoa.assessments.peer) calls it with step= instead of comment= for a review of
+  someone's work and for a moderator's decision on work or a review: its page is the step's.
 - notify_followers(comment=) after posting: the fan-out to followers runs as a background task
   once the caller's transaction commits, so posting never waits for 10,000 followers.
 - notify_moderation(comment=, moderator=, kind=, reason=) when a moderator hides or restores.
@@ -39,7 +41,7 @@ from stoa.accounts.models import User
 from stoa.conversation.models import Comment, Follow, ModerationAction, Notification
 from stoa.conversation.notifications.selectors import with_descriptions, with_readability
 from stoa.conversation.rules import active_learners_of
-from stoa.courses.models import CourseTeamMember
+from stoa.courses.models import CourseTeamMember, Step
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +58,12 @@ def notify(
     kind: str,
     actor: User | None = None,
     comment: Comment | None = None,
+    step: Step | None = None,
     text: str = "",
 ) -> Notification | None:
     """Notifies one person, never of their own doing. A like notifies once per liker and
-    comment, however often it is toggled."""
+    comment, however often it is toggled. `step` is what a notification without a comment
+    links to (selectors.notification_url)."""
     if actor is not None and actor.pk == recipient.pk:
         return None
     if (
@@ -73,6 +77,7 @@ def notify(
         kind=kind,
         actor=actor,
         comment=comment,
+        step=step,
         text=text,
         created_at=timezone.now(),
     )
@@ -235,7 +240,7 @@ def _send_digest(*, recipient_id: int, now: datetime.datetime) -> int:
         for notification in with_readability(
             Notification.objects.filter(pk__in=[n.pk for n in pending]), recipient
         )
-        .select_related("actor", "comment__step__week__course")
+        .select_related("actor", "comment__step__week__course", "step__week__course")
         .order_by("-created_at", "-id")
         if notification.comment_id is None or notification.comment_readable
     ]

@@ -33,17 +33,18 @@ def activity(request: AuthenticatedHttpRequest) -> HttpResponse:
 def open_notification(request: AuthenticatedHttpRequest, notification_id: int) -> HttpResponse:
     """Goes to what a notification is about, changing nothing (its links are in emails, which
     mail scanners fetch). Someone else's is not found; one whose comment the person may no
-    longer read goes to the activity page."""
+    longer read goes to the activity page. One about a step goes to the step, whose page
+    decides what the person may see there."""
     notification = get_object_or_404(
         selectors.with_readability(Notification.objects.all(), request.user).select_related(
-            "comment__step__week__course"
+            "comment__step__week__course", "step__week__course"
         ),
         pk=notification_id,
         recipient=request.user,
     )
-    if notification.comment is None or not notification.comment_readable:
+    if notification.comment is not None and not notification.comment_readable:
         return redirect("notifications:activity")
-    return redirect(selectors.comment_url(notification.comment))
+    return redirect(selectors.notification_url(notification) or "notifications:activity")
 
 
 @login_required

@@ -300,10 +300,11 @@ def test_pages_run_the_same_number_of_queries_for_small_and_large_courses(
     expect_queries(client, django_assert_num_queries, step_url(course, 1, 1), 18)
     expect_queries(client, django_assert_num_queries, step_url(course, 1, 2), 17)
     expect_queries(client, django_assert_num_queries, step_url(course, 1, 2), 14)  # a return visit
-    # the to-do list reads the learner's quiz and test sheets (one query); the progress page
+    # the to-do list reads the learner's quiz and test sheets (one query), their peer-review work
+    # and reviews given (two); the progress page
     # the course's tests and the learner's sheets of them (two)
     expect_queries(
-        client, django_assert_num_queries, reverse("learning:todo", args=[course.slug]), 9
+        client, django_assert_num_queries, reverse("learning:todo", args=[course.slug]), 11
     )
     expect_queries(
         client, django_assert_num_queries, reverse("learning:progress", args=[course.slug]), 10

@@ -47,6 +47,7 @@ class Command(BaseCommand):
             logins = [self._account(course_list=courses, spec=spec) for spec in DEMO_ACCOUNTS]
         # By name, as the conversation is an app above this one.
         call_command("demo_conversation", stdout=self.stdout)
+        call_command("demo_assessments", stdout=self.stdout)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo accounts (email / password):"))
         for kind, email, password in logins:
