@@ -477,6 +477,30 @@ def test_the_team_s_list_runs_the_same_queries_for_1_submission_as_for_30(
     assert page.content.decode().count('class="peer-card"') == min(3 * count, 20)
 
 
+def test_peer_review_pages_cost_the_same_with_10000_learners_and_submissions(
+    enrolled, learner, educator, peer_step, course, django_assert_num_queries
+):
+    make_peer_submission(learner, peer_step)
+    work = make_peer_submissions(peer_step, course.runs.get(), 10_000)
+    PeerAllocation.objects.create(
+        reviewer=learner,
+        step=peer_step,
+        submission=work[0],
+        reserved_until=timezone.now() + datetime.timedelta(minutes=5),
+    )
+    learner_client, team_client = signed_in(learner), signed_in(educator)
+    page_url = peer_step.get_absolute_url()
+    learner_client.get(page_url)
+
+    learner_page = expect_queries(
+        learner_client, django_assert_num_queries, page_url, LEARNER_QUERIES
+    )
+    team_page = expect_queries(team_client, django_assert_num_queries, page_url, TEAM_QUERIES)
+
+    assert "Work by Author 0" in learner_page.content.decode()
+    assert team_page.content.decode().count('class="peer-card"') == 20
+
+
 # The step page (as test_poll_views.py counts it, less the poll's two) and peer review's own:
 # the learner's work, reviews given, the work reserved for them, the reviews of their work,
 # their reports. The team's step page has no enrolment to read or visit to write, and peer
