@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "stoa.learning",
     "stoa.conversation",
     "stoa.assessments",
+    "stoa.certificates",
 ]
 
 MIDDLEWARE = [

@@ -34,6 +34,15 @@ class Course(models.Model):
     # Null means the package did not say; the format's defaults then apply.
     certificate_steps_completed_percent = models.PositiveSmallIntegerField(null=True, blank=True)
     certificate_tests_score_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    certificate_participation_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    certificate_achievement = models.BooleanField(
+        default=True,
+        help_text="False for a course that offers only a Certificate of Participation.",
+    )
+    outcomes = models.JSONField(default=list, blank=True, help_text="Learning outcomes, in order.")
+    # Kept by the import, as step_count is: what certificates need without counting.
+    test_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    test_question_count = models.PositiveIntegerField(default=0, editable=False)
     # course.yaml as imported. Export writes it back verbatim while it still describes the
     # course, so that import then export returns the author's own formatting and comments.
     package_source = models.TextField(blank=True, editable=False)

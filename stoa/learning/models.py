@@ -19,6 +19,14 @@ class Enrolment(models.Model):
         Step, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     last_activity_at = models.DateTimeField(null=True, blank=True)
+    # The learner's record, kept in the transaction of each write that changes it, so that
+    # progress and certificates read one row instead of counting: steps completed; test
+    # questions finished (right, or out of tries) in a first sitting; tests finished; and the
+    # sum of the tests' best scores, in hundredths of a percent.
+    completed_count = models.PositiveIntegerField(default=0)
+    test_questions_done = models.PositiveIntegerField(default=0)
+    tests_done = models.PositiveSmallIntegerField(default=0)
+    test_score_sum = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
