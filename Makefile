@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 
 # The task worker (follower fan-out, the daily digest) runs beside the server and stops with it.
 run: $(STAMP)
+	scripts/system-packages --run
 	$(BIN)/stoa demo
 	$(BIN)/stoa db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

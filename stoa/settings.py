@@ -88,7 +88,13 @@ STOA_STEP_STATES = [
     "stoa.assessments.questions.selectors.step_states",
     "stoa.assessments.peer.selectors.step_states",
 ]
-STOA_PROGRESS_PANELS = ["stoa.assessments.questions.panels.progress_panel"]
+STOA_PROGRESS_PANELS = [
+    "stoa.certificates.panels.progress_panel",
+    "stoa.assessments.questions.panels.progress_panel",
+]
+# Called in the transaction of every write that grows a learner's record (a step completed, a
+# test answered): certificates are issued the moment they are earned.
+STOA_PROGRESS_HOOKS = ["stoa.certificates.services.issue_earned"]
 # Sections other apps add to a course's moderation queue (stoa.conversation.moderation.views),
 # each a function (request, course) -> StepPanel | None.
 STOA_MODERATION_PANELS = ["stoa.assessments.peer.panels.moderation_panel"]

@@ -101,10 +101,20 @@ def make_course(
         Step.objects.bulk_create(steps)
     for step in Step.objects.filter(week__course=course):
         _add_type_parts(step)
+    _count_tests(course)
     if run_started_days_ago is not None:
         starts_on = timezone.localdate() - datetime.timedelta(days=run_started_days_ago)
         CourseRun.objects.create(course=course, starts_on=starts_on)
     return course
+
+
+def _count_tests(course: Course) -> None:
+    """The course's test counts, as the package import keeps them."""
+    course.test_count = Step.objects.filter(week__course=course, type=StepType.TEST).count()
+    course.test_question_count = Question.objects.filter(
+        step__week__course=course, step__type=StepType.TEST
+    ).count()
+    course.save(update_fields=["test_count", "test_question_count"])
 
 
 def _add_type_parts(step: Step) -> None:
@@ -247,6 +257,8 @@ def make_questions_step(
         for option in range(1, 3 if question.choose == "one" else 4)
     )
     Course.objects.filter(pk=course.pk).update(step_count=course.step_count + 1)
+    course.refresh_from_db(fields=["step_count"])
+    _count_tests(course)
     return step_of(course, week, position)
 
 

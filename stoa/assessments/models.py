@@ -140,6 +140,9 @@ class AnswerSheet(models.Model):
     questions_done = models.PositiveSmallIntegerField(default=0)
     points = models.PositiveIntegerField(default=0)
     best_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The same in hundredths of a percent, rounded down: what the learner's record sums, so
+    # that a certificate's 70% line is not crossed by rounding.
+    best_score = models.PositiveIntegerField(null=True, blank=True)
     started_at = models.DateTimeField()
     last_answered_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)  # of the current sitting

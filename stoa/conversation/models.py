@@ -216,6 +216,7 @@ class Notification(models.Model):
         FOLLOWED_COMMENT = "followed", "New comment by someone you follow"
         MODERATION = "moderation", "Moderation decision on your comment"
         PEER_REVIEW = "peer-review", "Review of your work"
+        CERTIFICATE = "certificate", "Certificate earned"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -73,6 +73,7 @@ COURSE_KEYS = (
     "summary",
     "language",
     "hours_per_week",
+    "outcomes",
     "organisations",
     "team",
     "weeks",
@@ -81,7 +82,12 @@ COURSE_KEYS = (
 ORGANISATION_KEYS = ("name", "url")
 TEAM_MEMBER_KEYS = ("name", "role", "bio")
 WEEK_KEYS = ("title",)
-CERTIFICATE_KEYS = ("steps_completed_percent", "tests_score_percent")
+CERTIFICATE_KEYS = (
+    "steps_completed_percent",
+    "tests_score_percent",
+    "participation_percent",
+    "achievement",
+)
 QUESTION_KEYS = ("prompt", "choose", "options", "explanation")
 OPTION_KEYS = ("text", "correct", "feedback")
 POLL_OPTION_KEYS = ("text",)
@@ -150,10 +156,16 @@ class TeamMemberSpec:
 
 @dataclass(frozen=True)
 class CertificateSpec:
-    """None means the package did not say, and the course defaults apply."""
+    """None means the package did not say, and the course defaults apply.
+
+    A course offers a Certificate of Achievement unless `achievement` is False, and a
+    Certificate of Participation when `participation_percent` is given.
+    """
 
     steps_completed_percent: int | None = None
     tests_score_percent: int | None = None
+    participation_percent: int | None = None
+    achievement: bool = True
 
 
 @dataclass(frozen=True)
@@ -240,6 +252,7 @@ class CourseSpec:
     weeks: tuple[WeekSpec, ...]
     language: str = DEFAULT_LANGUAGE
     hours_per_week: int | None = None
+    outcomes: tuple[str, ...] = ()
     team: tuple[TeamMemberSpec, ...] = ()
     certificate: CertificateSpec = CertificateSpec()
     source: str = field(default="", compare=False, repr=False)
@@ -584,6 +597,7 @@ def _read_course(text: str, path: str = "course.yaml") -> tuple[CourseSpec | Non
             f"language {language!r} is not a BCP 47 language tag such as en, en-GB or pt-BR",
         )
     hours_per_week = r.integer(data, "hours_per_week", minimum=1, maximum=168)
+    outcomes = _read_outcomes(r, data)
 
     organisations: list[OrganisationSpec] = []
     seen_names: dict[str, int] = {}
@@ -659,24 +673,7 @@ def _read_course(text: str, path: str = "course.yaml") -> tuple[CourseSpec | Non
         # A week that is not a mapping still counts, so that its folder is not reported.
         weeks.append(WeekSpec(number=index + 1, title=title_text))
 
-    certificate = CertificateSpec()
-    value = data.get("certificate")
-    if value is not None and not isinstance(value, _Map):
-        r.add(
-            data.key_lines["certificate"],
-            f"certificate must be a mapping of steps_completed_percent and tests_score_percent, "
-            f"not {_kind(value)}",
-        )
-    elif value is not None:
-        r.unknown_keys(value, CERTIFICATE_KEYS, where="in certificate")
-        certificate = CertificateSpec(
-            steps_completed_percent=r.integer(
-                value, "steps_completed_percent", label="certificate: ", minimum=0, maximum=100
-            ),
-            tests_score_percent=r.integer(
-                value, "tests_score_percent", label="certificate: ", minimum=0, maximum=100
-            ),
-        )
+    certificate = _read_certificate(r, data)
 
     spec = CourseSpec(
         slug=slug,
@@ -686,11 +683,90 @@ def _read_course(text: str, path: str = "course.yaml") -> tuple[CourseSpec | Non
         weeks=tuple(weeks),
         language=language,
         hours_per_week=hours_per_week,
+        outcomes=outcomes,
         team=tuple(team),
         certificate=certificate,
         source=text,
     )
     return spec, r.problems
+
+
+def _read_outcomes(r: _Reader, data: _Map) -> tuple[str, ...]:
+    """The course's learning outcomes: optional, but a list that is there says something."""
+    outcomes = []
+    items = r.sequence(
+        data,
+        "outcomes",
+        at_least=1,
+        too_few=lambda _: "outcomes must list at least one outcome, or be left out",
+    )
+    for index, item in enumerate(items):
+        label = f"outcome {index + 1}"
+        if isinstance(item, dict):
+            # Usually an outcome with ": " in it, which YAML reads as a key and its value.
+            r.add(
+                items.item_lines[index],
+                f"{label} must be text, not a mapping: put the outcome in quotes if it holds ': '",
+            )
+        elif not isinstance(item, str):
+            r.add(items.item_lines[index], f"{label} must be text, not {_kind(item)}")
+        elif not item.strip():
+            r.add(items.item_lines[index], f"{label} must not be empty")
+        else:
+            outcomes.append(item)
+    return tuple(outcomes)
+
+
+def _read_certificate(r: _Reader, data: _Map) -> CertificateSpec:
+    """The certificates a course offers and what each asks of a learner.
+
+    The two certificates' rules are checked against each other only when the values they
+    compare are valid, so that one mistake is reported once.
+    """
+    value = data.get("certificate")
+    if value is None:
+        return CertificateSpec()
+    if not isinstance(value, _Map):
+        r.add(
+            data.key_lines["certificate"],
+            f"certificate must be a mapping of {', '.join(CERTIFICATE_KEYS[:-1])} and "
+            f"{CERTIFICATE_KEYS[-1]}, not {_kind(value)}",
+        )
+        return CertificateSpec()
+    r.unknown_keys(value, CERTIFICATE_KEYS, where="in certificate")
+    label = "certificate: "
+    steps = r.integer(value, "steps_completed_percent", label=label, minimum=0, maximum=100)
+    tests = r.integer(value, "tests_score_percent", label=label, minimum=0, maximum=100)
+    participation = r.integer(value, "participation_percent", label=label, minimum=0, maximum=100)
+    # Absent or null: the course offers a Certificate of Achievement, as it always has.
+    achievement = (
+        True if value.get("achievement") is None else r.boolean(value, "achievement", label=label)
+    )
+
+    if achievement is False and value.get("participation_percent") is None:
+        r.add(
+            value.key_lines["achievement"],
+            f"{label}achievement: false without participation_percent leaves the course with "
+            "no certificate at all: add participation_percent for a Certificate of "
+            "Participation, or remove achievement: false",
+        )
+    steps_invalid = steps is None and value.get("steps_completed_percent") is not None
+    if achievement is True and participation is not None and not steps_invalid:
+        needed = Course.CERTIFICATE_STEPS_COMPLETED_DEFAULT if steps is None else steps
+        default = ", the default" if steps is None else ""
+        if participation >= needed:
+            r.add(
+                value.key_lines["participation_percent"],
+                f"{label}participation_percent must be lower than steps_completed_percent "
+                f"({needed}{default}), not {participation}: the Certificate of Participation "
+                "is for a smaller share of steps than the Certificate of Achievement",
+            )
+    return CertificateSpec(
+        steps_completed_percent=steps,
+        tests_score_percent=tests,
+        participation_percent=participation,
+        achievement=achievement is not False,
+    )
 
 
 def parse_course_yaml(text: str) -> tuple[CourseSpec | None, list[Problem]]:
@@ -1437,6 +1513,7 @@ def course_spec_from_models(course: Course) -> CourseSpec:
         summary=course.summary,
         language=course.language,
         hours_per_week=course.hours_per_week,
+        outcomes=tuple(course.outcomes),
         organisations=tuple(
             OrganisationSpec(name=link.organisation.name, url=link.organisation.url)
             for link in course.courseorganisation_set.select_related("organisation")
@@ -1457,6 +1534,8 @@ def course_spec_from_models(course: Course) -> CourseSpec:
         certificate=CertificateSpec(
             steps_completed_percent=course.certificate_steps_completed_percent,
             tests_score_percent=course.certificate_tests_score_percent,
+            participation_percent=course.certificate_participation_percent,
+            achievement=course.certificate_achievement,
         ),
         source=course.package_source,
     )
@@ -1502,6 +1581,9 @@ def render_course_yaml(course: CourseSpec) -> str:
         {
             "steps_completed_percent": course.certificate.steps_completed_percent,
             "tests_score_percent": course.certificate.tests_score_percent,
+            "participation_percent": course.certificate.participation_percent,
+            # Written only when false: offering a Certificate of Achievement goes without saying.
+            "achievement": None if course.certificate.achievement else False,
         }
     )
     data = {
@@ -1511,6 +1593,7 @@ def render_course_yaml(course: CourseSpec) -> str:
         "summary": course.summary,
         "language": None if course.language == DEFAULT_LANGUAGE else course.language,
         "hours_per_week": course.hours_per_week,
+        "outcomes": list(course.outcomes),
         "organisations": [
             _without_empty({"name": o.name, "url": o.url}) for o in course.organisations
         ],

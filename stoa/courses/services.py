@@ -11,7 +11,7 @@ from typing import cast
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import models, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from stoa.accounts.models import User
@@ -129,7 +129,7 @@ def import_package(*, root: Path) -> ImportResult:
         _sync_team(course, spec.team)
         media_files = _sync_media_files(course, package.media, stored_names)
         counts = _sync_weeks(course, spec.weeks, media_files)
-        _refresh_schedule(course)
+        _refresh_counts(course)
         # After the steps, which protect the media files they show.
         MediaFile.objects.filter(course=course).exclude(path__in=media_files).delete()
 
@@ -154,17 +154,33 @@ def import_package(*, root: Path) -> ImportResult:
     )
 
 
-def _refresh_schedule(course: Course) -> None:
-    """Keeps the course's week and step counts, and so its runs' end dates, in step."""
-    week_count = course.weeks.count()
-    step_count = Step.objects.filter(week__course=course).count()
-    if (course.week_count, course.step_count) == (week_count, step_count):
+def _refresh_counts(course: Course) -> None:
+    """Keeps the course's counts in step with its weeks, steps and tests, after every import.
+
+    Runs' end dates follow week_count; certificates read test_count and test_question_count
+    rather than count the tests of a course for every learner.
+    """
+    steps = Step.objects.filter(week__course=course).aggregate(
+        steps=Count("pk"), tests=Count("pk", filter=Q(type=StepType.TEST))
+    )
+    counts = {
+        "week_count": course.weeks.count(),
+        "step_count": steps["steps"],
+        "test_count": steps["tests"],
+        "test_question_count": Question.objects.filter(
+            step__week__course=course, step__type=StepType.TEST
+        ).count(),
+    }
+    changed = [name for name, count in counts.items() if getattr(course, name) != count]
+    if not changed:
         return
-    course.week_count, course.step_count = week_count, step_count
-    course.save(update_fields=["week_count", "step_count"])
-    for run in course.runs.all():
-        run.course = course
-        run.save(update_fields=["ends_on"])
+    for name in changed:
+        setattr(course, name, counts[name])
+    course.save(update_fields=changed)
+    if "week_count" in changed:
+        for run in course.runs.all():
+            run.course = course
+            run.save(update_fields=["ends_on"])
 
 
 def _store_media(*, slug: str, media: MediaSpec) -> str:
@@ -184,6 +200,9 @@ def _save_course(course: Course, spec: CourseSpec) -> Course:
     course.hours_per_week = spec.hours_per_week
     course.certificate_steps_completed_percent = spec.certificate.steps_completed_percent
     course.certificate_tests_score_percent = spec.certificate.tests_score_percent
+    course.certificate_participation_percent = spec.certificate.participation_percent
+    course.certificate_achievement = spec.certificate.achievement
+    course.outcomes = list(spec.outcomes)
     course.package_source = spec.source
     course.save()
     return course

@@ -1,8 +1,11 @@
-"""What other apps add to learning's pages about a learner, named in settings so that learning
-imports none of them: their state on a step for the to-do list (STOA_STEP_STATES, functions
+"""What other apps add to learning about a learner, named in settings so that learning imports
+none of them: their state on a step for the to-do list (STOA_STEP_STATES, functions
 states(enrolment, steps) -> {step id: StepState} for the steps they know of, in a fixed number
-of queries), and sections of the progress page (STOA_PROGRESS_PANELS, functions
-panel(request, enrolment) -> StepPanel | None). Step pages have theirs in access.py."""
+of queries); sections of the progress page (STOA_PROGRESS_PANELS, functions
+panel(request, enrolment) -> StepPanel | None); and what happens when a learner's record grows
+(STOA_PROGRESS_HOOKS, functions hook(record: LearnerRecord) called inside the transaction of
+the write, as certificates are issued the moment they are earned). Step pages have theirs in
+access.py."""
 
 import functools
 from collections.abc import Callable
@@ -42,6 +45,60 @@ def progress_panels(request: HttpRequest, enrolment: Enrolment) -> list["StepPan
     return [panel for panel in panels if panel is not None]
 
 
+@dataclass(frozen=True)
+class LearnerRecord:
+    """A learner's record as it stands, with what the course asks of it: read in one query
+    from the counters that the writes keep on the enrolment and the course."""
+
+    enrolment_id: int
+    user_id: int
+    course_id: int
+    run_id: int
+    completed: int
+    test_questions_done: int
+    tests_done: int
+    test_score_sum: int  # hundredths of a percent, summed over the tests' best scores
+    step_count: int
+    test_count: int
+    test_question_count: int
+    # What the course asks for its certificates (None: the format's default)
+    offers_achievement: bool
+    steps_percent: int | None
+    tests_percent: int | None
+    participation_percent: int | None
+
+    FIELDS = (
+        "pk",
+        "user_id",
+        "course_id",
+        "run_id",
+        "completed_count",
+        "test_questions_done",
+        "tests_done",
+        "test_score_sum",
+        "course__step_count",
+        "course__test_count",
+        "course__test_question_count",
+        "course__certificate_achievement",
+        "course__certificate_steps_completed_percent",
+        "course__certificate_tests_score_percent",
+        "course__certificate_participation_percent",
+    )
+
+    @classmethod
+    def read(cls, enrolment_id: int) -> "LearnerRecord":
+        return cls(*Enrolment.objects.values_list(*cls.FIELDS).get(pk=enrolment_id))
+
+    @property
+    def test_average(self) -> int | None:
+        """The average of the tests' best scores so far, in hundredths of a percent."""
+        return self.test_score_sum // self.tests_done if self.tests_done else None
+
+
+def progress_hooks() -> list[Callable[[LearnerRecord], None]]:
+    return _imported("STOA_PROGRESS_HOOKS")
+
+
 @functools.cache
 def _imported(setting: str) -> list[Callable[..., Any]]:
-    return [import_string(path) for path in getattr(settings, setting)]
+    return [import_string(path) for path in getattr(settings, setting, [])]

@@ -3,10 +3,12 @@
 import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from stoa.accounts.models import User
 from stoa.courses.models import Course, CourseRun, Step
+from stoa.learning.extensions import LearnerRecord, progress_hooks
 from stoa.learning.models import Enrolment, StepCompletion, StepVisit
 
 
@@ -76,7 +78,10 @@ def complete_step(*, enrolment: Enrolment, step: Step) -> bool:
             StepCompletion.objects.create(enrolment=enrolment, step=step, completed_at=now)
     except IntegrityError:
         return False
-    Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=now)
+    Enrolment.objects.filter(pk=enrolment.pk).update(
+        last_activity_at=now, completed_count=F("completed_count") + 1
+    )
+    after_progress(enrolment.pk)
     return True
 
 
@@ -85,5 +90,33 @@ def uncomplete_step(*, enrolment: Enrolment, step: Step) -> bool:
     """Undoes a completion. Returns whether there was one to undo."""
     deleted, _ = StepCompletion.objects.filter(enrolment=enrolment, step=step).delete()
     if deleted:
-        Enrolment.objects.filter(pk=enrolment.pk).update(last_activity_at=timezone.now())
+        Enrolment.objects.filter(pk=enrolment.pk).update(
+            last_activity_at=timezone.now(), completed_count=F("completed_count") - 1
+        )
     return bool(deleted)
+
+
+@transaction.atomic
+def record_test_progress(
+    *, enrolment: Enrolment, questions_done: int = 0, tests_done: int = 0, score_change: int = 0
+) -> None:
+    """Adds to the learner's test record (see Enrolment): the assessments call it in the
+    transaction of the answer that changed it."""
+    Enrolment.objects.filter(pk=enrolment.pk).update(
+        test_questions_done=F("test_questions_done") + questions_done,
+        tests_done=F("tests_done") + tests_done,
+        test_score_sum=F("test_score_sum") + score_change,
+    )
+    after_progress(enrolment.pk)
+
+
+def after_progress(enrolment_id: int) -> None:
+    """Tells the apps named in settings.STOA_PROGRESS_HOOKS (certificates) that the learner's
+    record grew, inside the transaction that grew it, with the record as it now stands:
+    one query, whatever the course's size."""
+    hooks = progress_hooks()
+    if not hooks:
+        return
+    record = LearnerRecord.read(enrolment_id)
+    for hook in hooks:
+        hook(record)

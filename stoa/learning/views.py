@@ -106,6 +106,8 @@ def step(request: HtmxHttpRequest, slug: str, week: int, position: int) -> HttpR
         "access": access,
         "step": step,
         "course": access.course,
+        # For the preview tags (meta description): one query, made only for the whole page.
+        "partners": access.course.courseorganisation_set.select_related("organisation"),
         "previous": previous,
         "next": following,
         "completed": selectors.is_completed(enrolment=access.enrolment, step=step),

@@ -112,6 +112,7 @@ def recount(*, sheet: AnswerSheet, step: Step, user_id: int, now: datetime.datet
     ):
         tries.setdefault(answer.question_id, []).append(answer)
     question_count = step.questions.count()
+    done_before = sheet.questions_done
     sheet.questions_done = sum(
         is_finished(question_tries, max_attempts=max_attempts) for question_tries in tries.values()
     )
@@ -123,6 +124,11 @@ def recount(*, sheet: AnswerSheet, step: Step, user_id: int, now: datetime.datet
     elif sheet.finished_at is None:
         sheet.finished_at = now
     sheet.save()
+    if step.type == StepType.TEST and sheet.sitting == 1 and sheet.questions_done != done_before:
+        learning_services.record_test_progress(
+            enrolment=Enrolment(pk=sheet.enrolment_id),
+            questions_done=sheet.questions_done - done_before,
+        )
 
 
 @transaction.atomic
@@ -187,22 +193,63 @@ def answer_question(
 
     was_finished = is_finished(tries, max_attempts=max_attempts)
     tries.append(answer)
+    record = TestProgress()
     if not was_finished and is_finished(tries, max_attempts=max_attempts):
         sheet.questions_done += 1
         if step.type == StepType.TEST:
             sheet.points += points_for(tries)
+            # A reset sitting only repeats questions its first sitting finished.
+            record.questions_done = 1 if sheet.sitting == 1 else 0
     sheet.last_answered_at = now
     fields = ["questions_done", "points", "last_answered_at"]
     if sheet.finished_at is None and sheet.questions_done >= step.questions.count():
         sheet.finished_at = now
         fields.append("finished_at")
         if step.type == StepType.TEST:
-            score = percent(sheet.points, sheet.questions_done)
-            sheet.best_percent = max(score, sheet.best_percent or 0)
-            fields.append("best_percent")
-        learning_services.complete_step(enrolment=enrolment, step=step)
+            record += _best_score(sheet)
+            fields += ["best_percent", "best_score"]
     sheet.save(update_fields=fields)
+    if record:
+        learning_services.record_test_progress(
+            enrolment=enrolment,
+            questions_done=record.questions_done,
+            tests_done=record.tests_done,
+            score_change=record.score_change,
+        )
+    if sheet.finished_at == now:
+        learning_services.complete_step(enrolment=enrolment, step=step)
     return answer
+
+
+@dataclass
+class TestProgress:
+    """What an answer adds to the learner's test record on their enrolment."""
+
+    questions_done: int = 0
+    tests_done: int = 0
+    score_change: int = 0  # hundredths of a percent
+
+    def __bool__(self) -> bool:
+        return bool(self.questions_done or self.tests_done or self.score_change)
+
+    def __add__(self, other: "TestProgress") -> "TestProgress":
+        return TestProgress(
+            self.questions_done + other.questions_done,
+            self.tests_done + other.tests_done,
+            self.score_change + other.score_change,
+        )
+
+
+def _best_score(sheet: AnswerSheet) -> TestProgress:
+    """Sets a finished sitting's score as the sheet's best if it is; what that adds."""
+    score = sheet.points * 10_000 // (MAX_POINTS * sheet.questions_done)
+    first = sheet.best_score is None
+    if sheet.best_score is not None and score <= sheet.best_score:
+        return TestProgress()
+    change = score - (sheet.best_score or 0)
+    sheet.best_score = score
+    sheet.best_percent = round(score / 100)
+    return TestProgress(tests_done=1 if first else 0, score_change=change)
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ import html
 from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import strip_tags
@@ -40,6 +41,9 @@ def notification_url(notification: Notification) -> str | None:
         return comment_url(notification.comment)
     if notification.step is not None:
         return f"{notification.step.get_absolute_url()}#peer-review"
+    if notification.kind == Notification.Kind.CERTIFICATE:
+        # By name: certificates are an app above this one.
+        return reverse("certificates:achievements")
     return None
 
 
@@ -55,6 +59,8 @@ def summary(notification: Notification) -> str:
     """What happened, in a sentence: the activity page's link text and the digest's line."""
     if notification.kind == Notification.Kind.MODERATION:
         return notification.text or _("A moderator reviewed your comment.")
+    if notification.kind == Notification.Kind.CERTIFICATE:
+        return notification.text or _("You earned a certificate.")
     who = notification.actor.public_name if notification.actor else _("Someone")
     if notification.kind == Notification.Kind.PEER_REVIEW:
         return _("%(name)s reviewed your work") % {"name": who}

@@ -198,6 +198,135 @@ def test_import_then_export_gives_back_every_file_byte_for_byte(
     assert tree(tmp_path / "exported") == tree(package)
 
 
+OUTCOMES = """outcomes:  # what a learner will be able to do
+  - Write an aim statement for a problem on your ward
+  - "Read a run chart: shifts, trends and runs"
+  - >-
+    Plan a first test of change small enough
+    to run next week
+"""
+
+
+def test_outcomes_and_a_participation_only_certificate_import_and_export_byte_for_byte(
+    package: Path, media_root: Path, tmp_path: Path
+):
+    edit(package / "course.yaml", "hours_per_week: 2\n", "hours_per_week: 2\n" + OUTCOMES)
+    edit(
+        package / "course.yaml",
+        "  tests_score_percent: 70\n",
+        "  tests_score_percent: 70\n  participation_percent: 95  # no tests needed\n"
+        "  achievement: false\n",
+    )
+
+    course = import_package(root=package).course
+    export_course(course=course, destination=tmp_path / "exported")
+
+    course.refresh_from_db()
+    assert course.outcomes == [
+        "Write an aim statement for a problem on your ward",
+        "Read a run chart: shifts, trends and runs",
+        "Plan a first test of change small enough to run next week",
+    ]
+    assert course.certificate_participation_percent == 95
+    assert course.certificate_achievement is False
+    assert (course.certificate_steps_completed_percent, course.certificate_tests_score_percent) == (
+        90,
+        70,
+    )
+    assert tree(tmp_path / "exported") == tree(package)
+
+
+def test_a_reimport_without_the_new_keys_takes_them_away(package: Path, media_root: Path):
+    original = (package / "course.yaml").read_text()
+    edit(package / "course.yaml", "hours_per_week: 2\n", "hours_per_week: 2\n" + OUTCOMES)
+    edit(
+        package / "course.yaml",
+        "  tests_score_percent: 70\n",
+        "  tests_score_percent: 70\n  participation_percent: 95\n  achievement: false\n",
+    )
+    import_package(root=package)
+
+    (package / "course.yaml").write_text(original)
+    course = import_package(root=package).course
+
+    course.refresh_from_db()
+    assert course.outcomes == []
+    assert course.certificate_participation_percent is None
+    assert course.certificate_achievement is True
+
+
+def test_an_admin_edit_of_outcomes_and_certificates_renders_course_yaml_that_imports_back(
+    package: Path, media_root: Path, tmp_path: Path
+):
+    course = import_package(root=package).course
+    course.outcomes = ["Write an aim statement", "Read a run chart: shifts"]
+    course.certificate_participation_percent = 50
+    course.save()
+
+    export_course(course=course, destination=tmp_path / "exported")
+    import_package(root=tmp_path / "exported")
+
+    text = (tmp_path / "exported/course.yaml").read_text()
+    assert "outcomes:\n  - Write an aim statement\n  - 'Read a run chart: shifts'\n" in text
+    assert text.endswith(
+        "certificate:\n  steps_completed_percent: 90\n  tests_score_percent: 70\n"
+        "  participation_percent: 50\n"
+    )
+    course.refresh_from_db()
+    assert course.outcomes == ["Write an aim statement", "Read a run chart: shifts"]
+    assert (course.certificate_participation_percent, course.certificate_achievement) == (50, True)
+
+
+def counts(course: Course) -> tuple[int, int, int, int]:
+    course.refresh_from_db()
+    return (course.week_count, course.step_count, course.test_count, course.test_question_count)
+
+
+THIRD_QUESTION = """  - prompt: What does a run chart plot?
+    choose: one
+    options:
+      - text: A measure over time
+        correct: true
+      - text: A budget
+---
+"""
+
+
+def test_import_keeps_the_course_s_counts_of_weeks_steps_tests_and_test_questions(
+    package: Path, media_root: Path
+):
+    course = import_package(root=package).course
+    assert counts(course) == (2, 9, 1, 2)
+
+    # Only a question changes: steps and weeks stay as they were.
+    edit(
+        package / "week-2/03-test.md",
+        "      - text: Delegate\n---\n",
+        "      - text: Delegate\n" + THIRD_QUESTION,
+    )
+    import_package(root=package)
+    assert counts(course) == (2, 9, 1, 3)
+
+    # The quiz becomes a second test, with its two questions.
+    edit(package / "week-1/04-check-understanding.md", "type: quiz\n", "type: test\n")
+    import_package(root=package)
+    assert counts(course) == (2, 9, 2, 5)
+
+    (package / "week-2/03-test.md").unlink()
+    (package / "week-2/04-improvement-plan.md").rename(package / "week-2/03-improvement-plan.md")
+    import_package(root=package)
+    assert counts(course) == (2, 8, 1, 2)
+
+
+def test_quiz_and_poll_questions_are_not_counted_as_test_questions(package: Path, media_root: Path):
+    (package / "week-1/06-poll.md").write_text(POLL, encoding="utf-8")
+
+    course = import_package(root=package).course
+
+    assert Question.objects.filter(step__week__course=course).count() == 5
+    assert counts(course) == (2, 10, 1, 2)
+
+
 def test_reimporting_an_unchanged_package_changes_nothing(
     package: Path, media_root: Path, django_assert_max_num_queries
 ):

@@ -4,12 +4,14 @@ Each case copies qi-basics, makes one edit and expects exactly the problems list
 (path, line, part of the message), in the order they are reported.
 """
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from stoa.courses.package import (
+    CertificateSpec,
     OptionSpec,
     Problem,
     QuestionSpec,
@@ -113,6 +115,9 @@ QUIZ_FRONT = "---\ntitle: Check your understanding\ntype: quiz\nactivity: Choosi
 VALID_VTT = "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nHello.\n"
 # The example has no poll: poll cases add this one as step 1.6, then break it.
 POLL = "week-1/06-where-you-meet-numbers.md"
+# Rule 12 cases add outcomes after hours_per_week, or certificate keys after its last key.
+HOURS = "hours_per_week: 2\n"
+CERTIFICATE_END = "  tests_score_percent: 70\n"
 POLL_TEXT = """---
 title: Where do you meet numbers?
 type: poll
@@ -629,6 +634,105 @@ CASES = [
         with_poll(replace(POLL, "choose: one\n", "choose: one\nprompt: Where?\n")),
         (POLL, 6, "unknown key 'prompt' for a poll step"),
     ),
+    # Rule 12: outcomes, when given, list non-empty texts; percents are 0-100 and achievement
+    # true or false; achievement: false needs participation_percent; participation_percent is
+    # lower than steps_completed_percent while the course offers a Certificate of Achievement.
+    case(
+        "12-outcomes-empty",
+        replace("course.yaml", HOURS, HOURS + "outcomes: []\n"),
+        ("course.yaml", 9, "outcomes must list at least one outcome, or be left out"),
+    ),
+    case(
+        "12-outcomes-not-a-list",
+        replace("course.yaml", HOURS, HOURS + "outcomes: Plan a small test of change\n"),
+        ("course.yaml", 9, "outcomes must be a list, not text ('Plan a small test of change')"),
+    ),
+    case(
+        "12-outcome-empty",
+        replace("course.yaml", HOURS, HOURS + "outcomes:\n  - Plan a small test\n  - ' '\n"),
+        ("course.yaml", 11, "outcome 2 must not be empty"),
+    ),
+    case(
+        "12-outcome-not-text",
+        replace("course.yaml", HOURS, HOURS + "outcomes:\n  - 42\n"),
+        ("course.yaml", 10, "outcome 1 must be text, not a number (42)"),
+    ),
+    case(
+        "12-outcome-with-a-colon-reads-as-a-mapping",
+        replace("course.yaml", HOURS, HOURS + "outcomes:\n  - Explain: what a run chart shows\n"),
+        ("course.yaml", 10, "outcome 1 must be text, not a mapping: put the outcome in quotes"),
+    ),
+    case(
+        "12-participation-percent-over-100",
+        replace("course.yaml", CERTIFICATE_END, CERTIFICATE_END + "  participation_percent: 101\n"),
+        ("course.yaml", 26, "certificate: participation_percent must be at most 100, not 101"),
+    ),
+    case(
+        "12-participation-percent-not-a-whole-number",
+        replace("course.yaml", CERTIFICATE_END, CERTIFICATE_END + "  participation_percent: 50%\n"),
+        ("course.yaml", 26, "participation_percent must be a whole number, not text ('50%')"),
+    ),
+    case(
+        "12-participation-percent-as-high-as-steps-completed-percent",
+        replace("course.yaml", CERTIFICATE_END, CERTIFICATE_END + "  participation_percent: 90\n"),
+        (
+            "course.yaml",
+            26,
+            "certificate: participation_percent must be lower than steps_completed_percent (90), "
+            "not 90: the Certificate of Participation is for a smaller share of steps",
+        ),
+    ),
+    case(
+        "12-participation-percent-above-the-default-steps-completed-percent",
+        replace(
+            "course.yaml",
+            "  steps_completed_percent: 90\n",
+            "  participation_percent: 95\n",
+        ),
+        (
+            "course.yaml",
+            24,
+            "participation_percent must be lower than steps_completed_percent (90, the default), "
+            "not 95",
+        ),
+    ),
+    case(
+        "12-achievement-not-true-or-false",
+        replace("course.yaml", CERTIFICATE_END, CERTIFICATE_END + "  achievement: 'no'\n"),
+        ("course.yaml", 26, "certificate: achievement must be true or false, not text ('no')"),
+    ),
+    case(
+        "12-achievement-false-without-participation-percent",
+        replace("course.yaml", CERTIFICATE_END, CERTIFICATE_END + "  achievement: false\n"),
+        (
+            "course.yaml",
+            26,
+            "certificate: achievement: false without participation_percent leaves the course "
+            "with no certificate at all: add participation_percent",
+        ),
+    ),
+    case(
+        # One mistake, one problem: the participation percent that is not a number does not
+        # also count as missing.
+        "12-achievement-false-with-a-participation-percent-that-is-not-a-number",
+        replace(
+            "course.yaml",
+            CERTIFICATE_END,
+            CERTIFICATE_END + "  participation_percent: half\n  achievement: false\n",
+        ),
+        ("course.yaml", 26, "participation_percent must be a whole number, not text ('half')"),
+    ),
+    case(
+        # Nor is it compared with a steps_completed_percent that is itself wrong.
+        "12-participation-percent-with-a-steps-completed-percent-that-is-not-a-number",
+        combine(
+            replace("course.yaml", "steps_completed_percent: 90\n", "steps_completed_percent: x\n"),
+            replace(
+                "course.yaml", CERTIFICATE_END, CERTIFICATE_END + "  participation_percent: 95\n"
+            ),
+        ),
+        ("course.yaml", 24, "certificate: steps_completed_percent must be a whole number"),
+    ),
     # Checks beyond the numbered rules: unknown keys, types, ranges, tags and URLs.
     case(
         "course-unknown-key",
@@ -815,6 +919,63 @@ def test_the_example_package_is_valid(example_package: Path):
     assert [media.path for media in spec.media] == ["media/pdsa.wav"]
 
 
+def test_outcomes_and_both_certificates_are_read_from_course_yaml(package: Path):
+    combine(
+        replace(
+            "course.yaml",
+            HOURS,
+            HOURS + "outcomes:\n  - Write an aim statement\n  - 'Read a run chart: shifts'\n",
+        ),
+        replace("course.yaml", CERTIFICATE_END, CERTIFICATE_END + "  participation_percent: 50\n"),
+    )(package)
+
+    spec, problems = read_package(package)
+
+    assert problems == []
+    assert spec is not None
+    assert spec.course.outcomes == ("Write an aim statement", "Read a run chart: shifts")
+    assert spec.course.certificate == CertificateSpec(
+        steps_completed_percent=90,
+        tests_score_percent=70,
+        participation_percent=50,
+        achievement=True,
+    )
+
+
+def test_a_participation_only_course_may_ask_more_steps_than_the_achievement_would(
+    package: Path,
+):
+    """With achievement: false the achievement's percents do not apply, so they are not
+    compared with participation_percent, and may stay in the file."""
+    replace(
+        "course.yaml",
+        CERTIFICATE_END,
+        CERTIFICATE_END + "  participation_percent: 95\n  achievement: false\n",
+    )(package)
+
+    spec, problems = read_package(package)
+
+    assert problems == []
+    assert spec is not None
+    assert spec.course.certificate == CertificateSpec(
+        steps_completed_percent=90,
+        tests_score_percent=70,
+        participation_percent=95,
+        achievement=False,
+    )
+
+
+def test_a_course_without_the_new_keys_offers_the_certificate_of_achievement_only(
+    example_package: Path,
+):
+    spec, _ = read_package(example_package)
+    assert spec is not None
+
+    assert spec.course.outcomes == ()
+    assert spec.course.certificate.achievement is True
+    assert spec.course.certificate.participation_percent is None
+
+
 def test_every_problem_is_reported_at_once_in_file_order(package: Path):
     edit = combine(
         replace("course.yaml", "slug: qi-basics\n", "slug: QI basics\n"),
@@ -883,6 +1044,29 @@ def test_canonical_course_yaml_reads_back_as_the_same_course(example_package: Pa
     assert "  - name: Northfield Teaching Hospital\n    url: https://example.org/northfield\n" in (
         text
     )
+
+
+def test_canonical_course_yaml_with_outcomes_and_both_certificates_reads_back_the_same(
+    example_package: Path,
+):
+    spec, _ = read_package(example_package)
+    assert spec is not None
+    course = dataclasses.replace(
+        spec.course.without_steps(),
+        outcomes=("Write an aim statement", "Read a run chart: shifts", "yes"),
+        certificate=CertificateSpec(participation_percent=0, achievement=False),
+    )
+
+    text = render_course_yaml(course)
+    read_back, problems = parse_course_yaml(text)
+
+    assert problems == []
+    assert read_back == course
+    assert (
+        "hours_per_week: 2\noutcomes:\n  - Write an aim statement\n"
+        "  - 'Read a run chart: shifts'\n  - 'yes'\norganisations:\n"
+    ) in text
+    assert text.endswith("certificate:\n  participation_percent: 0\n  achievement: false\n")
 
 
 def test_cue_text_is_read_as_learners_see_it_and_escaped_again_when_rendered():

@@ -296,21 +296,23 @@ def test_pages_run_the_same_number_of_queries_for_small_and_large_courses(
     client.force_login(learner)
     # session, user, enrolment and team lookups, the visit's writes, then each page's reads;
     # every signed-in page also counts unread notifications for the header (one LIMIT query);
-    # step pages read a page of their conversation (one query when it is empty)
-    expect_queries(client, django_assert_num_queries, step_url(course, 1, 1), 18)
-    expect_queries(client, django_assert_num_queries, step_url(course, 1, 2), 17)
-    expect_queries(client, django_assert_num_queries, step_url(course, 1, 2), 14)  # a return visit
+    # step pages read a page of their conversation (one query when it is empty), and the course's
+    # partners for the link-preview description (one query)
+    expect_queries(client, django_assert_num_queries, step_url(course, 1, 1), 19)
+    expect_queries(client, django_assert_num_queries, step_url(course, 1, 2), 18)
+    expect_queries(client, django_assert_num_queries, step_url(course, 1, 2), 15)  # a return visit
     # the to-do list reads the learner's quiz and test sheets (one query), their peer-review work
     # and reviews given (two); the progress page
-    # the course's tests and the learner's sheets of them (two)
+    # the course's tests and the learner's sheets of them (two), and for certificates the
+    # learner's record and certificates (two)
     expect_queries(
         client, django_assert_num_queries, reverse("learning:todo", args=[course.slug]), 11
     )
     expect_queries(
-        client, django_assert_num_queries, reverse("learning:progress", args=[course.slug]), 10
+        client, django_assert_num_queries, reverse("learning:progress", args=[course.slug]), 12
     )
     expect_queries(client, django_assert_num_queries, reverse("learning:my_courses"), 5)
     expect_queries(client, django_assert_num_queries, course.get_absolute_url(), 9)
     client.logout()
     expect_queries(client, django_assert_num_queries, reverse("courses:catalogue"), 3)
-    expect_queries(client, django_assert_num_queries, step_url(course, 1, 2), 5)
+    expect_queries(client, django_assert_num_queries, step_url(course, 1, 2), 6)
