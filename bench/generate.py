@@ -16,6 +16,15 @@ The big run is in its third week, so that its learners can answer the test (in w
 well as mark steps complete. A third small cohort, with every week open too and no comments,
 is where the same submissions are counted against 50 learners rather than 100,000.
 
+Some learners finished the course before anything issued their certificates, as in data
+imported from elsewhere: 1% of the big run (the last 1,000 of its learners) and the last
+learner of the cohort with every week open. Their records say so (every step completed, every
+test done at full marks: the counters on the enrolment that certificates read, and a
+completion row for each step), and they hold no certificate, so that `stoa certificate issue`
+has certificates to issue. Certificates are issued the moment a learner's own write crosses
+the line; the command is for learners who crossed it before, so the generator sets the record
+directly, in bulk.
+
 Everything is deterministic (one seeded random generator), ids are given explicitly so that
 replies can name their parents without reading them back, and rows go in with bulk_create in
 batches, one transaction per batch. Passwords are hashed once and the hash is shared.
@@ -52,12 +61,16 @@ class Scale:
     hot: int = 100_000
     quiet: int = 10
     cohort_learners: int = 50  # in each of the three small cohorts
+    # Learners of the big run who finished the course and hold no certificate yet (the last
+    # ones), and of the cohort with every week open (its last one).
+    finishers: int = 1_000
+    cohort_finishers: int = 1
     # Learners who get follows, bookmarks and notifications, and whose sessions load pages.
     viewers: int = 300
 
 
 FULL = Scale()
-SMALL = Scale(learners=5_000, comments=50_000, hot=5_000, viewers=300)
+SMALL = Scale(learners=5_000, comments=50_000, hot=5_000, viewers=300, finishers=50)
 
 
 @dataclass
@@ -78,6 +91,12 @@ class Dataset:
     full_page_run_learner_ids: tuple[int, int]
     open_weeks_run_learner_ids: tuple[int, int]
     educator_id: int
+    # Learners who finished and hold no certificate yet: the last of the big run, and of the
+    # cohort with every week open (first and last id, inclusive); and the certificates they
+    # have earned, in each of the two runs (keys "big" and "small").
+    finisher_ids: tuple[int, int] = (0, 0)
+    cohort_finisher_ids: tuple[int, int] = (0, 0)
+    certificates_earned: dict[str, int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -162,7 +181,7 @@ def generate(scale: Scale = FULL) -> Dataset:
     )
     from stoa.courses.models import Course, CourseRun, CourseTeamMember, Step, TeamRole
     from stoa.courses.services import import_package
-    from stoa.learning.models import Enrolment
+    from stoa.learning.models import Enrolment, StepCompletion
 
     if Course.objects.exists():
         raise SystemExit("The benchmark needs an empty database; this one has courses.")
@@ -270,6 +289,18 @@ def generate(scale: Scale = FULL) -> Dataset:
                 for n in range(start, min(start + BATCH, user_count))
             )
     clock.lap("enrolments", user_count)
+
+    big_last = first_user + scale.learners - 1
+    cohort_last = first_user + user_count - 1
+    dataset.finisher_ids = (big_last - scale.finishers + 1, big_last)
+    dataset.cohort_finisher_ids = (cohort_last - scale.cohort_finishers + 1, cohort_last)
+    finished = [dataset.finisher_ids, dataset.cohort_finisher_ids]
+    rows, kinds = _finish(course, steps, finished, now - datetime.timedelta(hours=1))
+    dataset.certificates_earned = {
+        "big": scale.finishers * kinds,
+        "small": scale.cohort_finishers * kinds,
+    }
+    clock.lap("finished learners", rows)
 
     # Pass 1: decide every comment's step, parent, author and counters, in time order.
     total = scale.comments
@@ -460,6 +491,11 @@ def generate(scale: Scale = FULL) -> Dataset:
         "learners": scale.learners,
         "learners in each small cohort": scale.cohort_learners,
         "enrolments": Enrolment.objects.count(),
+        "learners who finished, holding no certificate yet (big run)": scale.finishers,
+        "learners who finished, holding no certificate yet (cohort with every week open)": (
+            scale.cohort_finishers
+        ),
+        "step completions": StepCompletion.objects.count(),
         "comments": Comment.objects.count(),
         "comments on the hot step (big run)": Comment.objects.filter(run=big_run, step=hot).count(),
         "top-level comments on the hot step (big run)": Comment.objects.filter(
@@ -483,6 +519,46 @@ def generate(scale: Scale = FULL) -> Dataset:
     dataset.seconds["total"] = round(time.perf_counter() - started, 1)
     print(f"  generated in {dataset.seconds['total']:,.1f} s", flush=True)
     return dataset
+
+
+def _finish(course, steps, learners: list[tuple[int, int]], at) -> tuple[int, int]:
+    """Gives the learners (ranges of user ids, inclusive) the record of one who finished the
+    course: a completion of every step, and on the enrolment every step completed and every
+    test question and test done, at full marks. Returns the rows written, and how many
+    certificates such a record earns (a kind for each the course offers)."""
+    from django.db import transaction
+
+    from stoa.certificates.services import Requirements, earned_kinds
+    from stoa.courses.models import Course
+    from stoa.learning.extensions import LearnerRecord
+    from stoa.learning.models import Enrolment, StepCompletion
+
+    course = Course.objects.get(pk=course.pk)  # with the counts the import keeps
+    assert course.step_count == len(steps), "the course's step count disagrees with its steps"
+    rows = 0
+    for first, last in learners:
+        enrolments = Enrolment.objects.filter(course=course, user_id__gte=first, user_id__lte=last)
+        enrolment_ids = list(enrolments.order_by("pk").values_list("pk", flat=True))
+        with transaction.atomic():
+            rows += enrolments.update(
+                completed_count=course.step_count,
+                test_questions_done=course.test_question_count,
+                tests_done=course.test_count,
+                test_score_sum=100 * 100 * course.test_count,  # hundredths of a percent
+                last_step=steps[-1],
+                last_activity_at=at,
+            )
+            completions = [
+                StepCompletion(enrolment_id=enrolment_id, step=step, completed_at=at)
+                for enrolment_id in enrolment_ids
+                for step in steps
+            ]
+            StepCompletion.objects.bulk_create(completions, batch_size=BATCH)
+            rows += len(completions)
+    record = LearnerRecord.read(enrolment_ids[0])
+    kinds = earned_kinds(record, Requirements.of(record))
+    assert kinds, "a learner who finished the demo course earns no certificate"
+    return rows, len(kinds)
 
 
 def _after_load(connection, models) -> None:

@@ -10,6 +10,10 @@ Answer submission: answering a test question for one of 100,000 learners runs in
 queries as for one of 50, and its server CPU per request is reported beside marking a step
 complete (a ratio to read, not a bar).
 
+Issuing certificates: `stoa certificate issue` over the run of 100,000 learners finishes with
+flat memory (its peak RSS within FLAT_MEMORY times that of a run over the cohort of 50), issues
+the certificates the learners who finished have earned, and issues none when run again.
+
 Exits non-zero when a database's results are missing or any bar fails.
 """
 
@@ -24,6 +28,7 @@ BAR = 0.90
 PAGES = ["hot", "same-step-10", "same-step-30", "quiet-step-10", "hot-liked", "hot-visitor", "post"]
 SUBMISSIONS = ["complete", "answer"]  # marking a step complete, answering a test question
 NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+FLAT_MEMORY = 1.25  # peak RSS issuing certificates in the big run / in the cohort of 50
 
 
 def aggregate(page: dict) -> dict:
@@ -106,6 +111,7 @@ def checks(results: dict) -> list[tuple[str, bool]]:
         )
     )
     found += _submission_checks(results)
+    found += _certificate_checks(results)
     return found
 
 
@@ -150,6 +156,61 @@ def _submission_checks(results: dict) -> list[tuple[str, bool]]:
             )
         )
     return found
+
+
+def _certificate_checks(results: dict) -> list[tuple[str, bool]]:
+    """`stoa certificate issue`: every run succeeds; the big run's peak memory is within
+    FLAT_MEMORY times the cohort's; the first runs issue what the generated data has earned,
+    and the second run over the big run issues nothing."""
+    certificates = results.get("certificates")
+    if certificates is None:
+        return [("issuing certificates: not measured", False)]
+    runs = certificates["runs"]
+    big, again, small = runs["big"], runs["big-again"], runs["small"]
+    statuses = [run["returncode"] for run in runs.values()]
+    peak = max(big["peak_rss_kib"], again["peak_rss_kib"])
+    ratio = _memory_ratio(certificates)
+    earned, stored = certificates["earned"], certificates["stored"]
+    return [
+        (
+            f"issuing certificates: every run of the command succeeded (exit statuses "
+            f"{', '.join(map(str, statuses))})",
+            all(status == 0 for status in statuses),
+        ),
+        (
+            f"issuing certificates with flat memory: peak RSS {_mib(peak)} over "
+            f"{big['learners']:,} learners, {ratio:.2f} times the {_mib(small['peak_rss_kib'])} "
+            f"over {small['learners']:,} (bar {FLAT_MEMORY:.2f} times)",
+            ratio <= FLAT_MEMORY,
+        ),
+        (
+            f"issuing certificates: {_count(big['issued'])} issued in the big run and "
+            f"{_count(small['issued'])} in the cohort, of {earned['big']:,} and "
+            f"{earned['small']:,} earned; {stored['big']:,} and {stored['small']:,} stored",
+            big["issued"] == earned["big"] == stored["big"]
+            and small["issued"] == earned["small"] == stored["small"],
+        ),
+        (
+            f"issuing certificates again in the big run: {_count(again['issued'])} issued "
+            "(none expected)",
+            again["issued"] == 0,
+        ),
+    ]
+
+
+def _memory_ratio(certificates: dict) -> float:
+    runs = certificates["runs"]
+    peak = max(runs["big"]["peak_rss_kib"], runs["big-again"]["peak_rss_kib"])
+    small = runs["small"]["peak_rss_kib"]
+    return peak / small if small else float("inf")
+
+
+def _count(issued: int | None) -> str:
+    return "none said" if issued is None else f"{issued:,}"
+
+
+def _mib(kib: int) -> str:
+    return f"{kib / 1024:,.1f} MiB"
 
 
 def passes(results: dict) -> bool:
@@ -231,6 +292,7 @@ def section(results: dict) -> str:
         f"{hot / pages['quiet-step-10']['rps']:.1%}.",
     ]
     out += _submission_section(results)
+    out += _certificate_section(results)
     out += ["", "Checks:", ""]
     out += [f"- {'PASS' if ok else '**FAIL**'}: {text}" for text, ok in checks(results)]
     seconds = dataset["seconds"]
@@ -305,6 +367,52 @@ def _submission_section(results: dict) -> list[str]:
     return out
 
 
+def _certificate_section(results: dict) -> list[str]:
+    certificates = results.get("certificates")
+    if certificates is None:
+        return []
+    runs = certificates["runs"]
+    finishers = results["dataset"]["finisher_ids"]
+    out = [
+        "",
+        "### Issuing certificates",
+        "",
+        f"`{certificates['command']}` after the loads, each run in its own process with the "
+        "server's environment: it re-checks every active learner of the run, in batches by "
+        f"primary key, reading each one's record. The last {finishers[1] - finishers[0] + 1:,} "
+        "learners of the big run finished the course and hold no certificate before the first "
+        "run; the second run over the big run finds nothing to issue. Wall time, CPU time (user "
+        "and system) and peak RSS are the command's own process's; the peak from "
+        f"{_sources(runs)}.",
+        "",
+        "| run | learners | wall time | CPU | peak RSS | learners/s | certificates issued |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for run in (runs["big"], runs["big-again"], runs["small"]):
+        out.append(
+            f"| {run['title']} | {run['learners']:,} | {run['wall_seconds']:,.1f} s "
+            f"| {run['cpu_seconds']:,.1f} s | {_mib(run['peak_rss_kib'])} "
+            f"| {run['learners_per_second']:,.0f} | {_count(run['issued'])} |"
+        )
+    big, small = runs["big"], runs["small"]
+    out += [
+        "",
+        f"- Peak RSS over {big['learners']:,} learners / over {small['learners']:,}: "
+        f"**{_memory_ratio(certificates):.2f} times** (bar {FLAT_MEMORY:.2f} times; the larger "
+        "of the big run's two runs).",
+        f"- Issuing again in the big run: **{_count(runs['big-again']['issued'])}** "
+        "certificates issued.",
+    ]
+    return out
+
+
+def _sources(runs: dict) -> str:
+    """Where the runs' peak RSS comes from."""
+    names = {"/usr/bin/time": "GNU time (%M)", "VmHWM, sampled": "VmHWM sampled every 50 ms"}
+    sources = sorted({run.get("peak_rss_from", "") for run in runs.values()})
+    return " and ".join(names.get(source, source or "an unknown source") for source in sources)
+
+
 def _statuses(loads: list[dict]) -> str:
     """A submission load's answers by status: a 302 to the step, any other redirect (to the
     sign-in page, or the question again with an error), 2xx, 4xx, 5xx."""
@@ -349,6 +457,9 @@ def render(all_results: dict[str, dict | None]) -> str:
         "the requests answered",
         "- Peak RSS: resident memory of granian's main process and workers, sampled every "
         "100 ms during each page's load (memory a worker has grown to stays with it)",
+        "- Issuing certificates: `stoa certificate issue` in its own process after the loads; "
+        "its wall time, its CPU time as the kernel accounts it to that process, and its peak "
+        "RSS as GNU time reports it (or its VmHWM, sampled every 50 ms, without GNU time)",
         "",
         "## Against the bar",
         "",

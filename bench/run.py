@@ -11,7 +11,9 @@ comments), the hot page sorted by likes, the hot page for visitors, marking an a
 complete and answering a test question (many learners in turn, each once, the two loads
 taking turns), and posting comments on the hot step. Queries per request are counted
 in-process against the same database; memory and CPU time are read from the server's
-processes during each load.
+processes during each load. Then `stoa certificate issue` runs in its own process on the big
+run twice (the learners who finished get their certificates, then nobody gets any) and on a
+cohort of 50 learners, each run's wall time, CPU time and peak memory measured.
 
 Requests say they came through a TLS-terminating proxy (X-Forwarded-Proto: https, which
 production settings trust), so HTTPS redirects, secure cookies and CSRF checks all stay on.
@@ -22,6 +24,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -206,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         results["pages"][key]["stored"] = stored
     for submission in submissions:  # after the loads, so the big run holds their rows
         queries[submission.key] = _queries_for_submission(submission, submitters)
+    results["certificates"] = _issue_certificates(dataset, env, data_dir)
     results["finished_at"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     results["load_average_after"] = [round(load, 2) for load in os.getloadavg()]
 
@@ -411,11 +415,15 @@ def _prepare_submissions(
         ANSWER_FIELDS,
     )
 
-    first, last = dataset.big_run_learner_ids
+    first, _ = dataset.big_run_learner_ids
+    # The last learners of the big run finished the course and wait for `stoa certificate
+    # issue`: none of them submits, so that no submission issues their certificates. The two
+    # before them are counted in-process.
+    last = dataset.finisher_ids[0] - 1
     loads = rounds + 1  # the warm-up, then each round
     wanted = loads * SUBMIT_RATE_ROOM * max(seconds, WARM_SECONDS)
     first_id = first + Scale().viewers
-    available = last - 2 - first_id + 1  # the last two are counted in-process
+    available = last - 2 - first_id + 1
     share = min(wanted, available) // loads
     if share < THREADS:
         raise SystemExit(f"{available} learners are too few for {loads} submission loads")
@@ -584,6 +592,142 @@ def _stored_submissions(dataset: "Dataset", submitters: Submitters) -> dict[str,
         attempt=1,
     )
     return {"complete": completions.count(), "answer": answers.count()}
+
+
+# Issuing certificates -----------------------------------------------------------------------
+
+ISSUE_TIMEOUT = 3600  # seconds; a run of the command that takes longer has failed
+
+
+def _issue_certificates(dataset: "Dataset", env: dict[str, str], data_dir: Path) -> dict:
+    """`stoa certificate issue` on the big run, twice (the second run finds everyone holding
+    what they earned, and issues nothing), then on the cohort of 50 learners with every week
+    open, for comparison; each in its own process, with the server's environment, against the
+    same database."""
+    from stoa.certificates.models import Certificate
+    from stoa.learning.models import Enrolment
+
+    runs = [
+        ("big", "Big run", dataset.big_run_id),
+        ("big-again", "Big run, again", dataset.big_run_id),
+        ("small", "Cohort with every week open", dataset.open_weeks_run_id),
+    ]
+    measured = {}
+    for key, title, run_id in runs:
+        learners = Enrolment.objects.filter(run_id=run_id, left_at__isnull=True).count()
+        command = [
+            str(VENV_BIN / "stoa"), "certificate", "issue", dataset.course_slug,
+            "--run", str(run_id),
+        ]  # fmt: skip
+        run = _measure_command(command, env, data_dir / f"certificate-issue-{key}")
+        wall = run["wall_seconds"]
+        run.update(
+            title=title,
+            run_id=run_id,
+            learners=learners,
+            learners_per_second=learners / wall if wall else 0.0,
+        )
+        measured[key] = run
+        print(
+            f"stoa certificate issue, {title.lower()}: {learners:,} learners in {wall:.1f} s "
+            f"({run['learners_per_second']:,.0f}/s), CPU {run['cpu_seconds']:.1f} s, peak RSS "
+            f"{run['peak_rss_kib'] / 1024:,.0f} MiB, issued {run['issued']} "
+            f"(exit status {run['returncode']})",
+            flush=True,
+        )
+    return {
+        "command": "stoa certificate issue SLUG --run N",
+        "runs": measured,
+        "earned": dataset.certificates_earned,
+        "stored": {
+            "big": Certificate.objects.filter(run_id=dataset.big_run_id).count(),
+            "small": Certificate.objects.filter(run_id=dataset.open_weeks_run_id).count(),
+        },
+    }
+
+
+def _measure_command(command: list[str], env: dict[str, str], log_stem: Path) -> dict:
+    """Runs a command to its end, its output kept in log_stem.out and .err, and measures it:
+    wall time; user and system CPU time, as the kernel accounts them to this child (wait4);
+    and the peak resident memory of the command's process.
+
+    The peak is GNU time's (%M) where /usr/bin/time is installed, and otherwise the highest
+    VmHWM read from /proc every 50 ms while the command runs (both are sampled and kept).
+    Never the rusage of a direct child of this process: a child's ru_maxrss starts from the
+    resident size of the process that forked it (the kernel keeps the high-water mark of the
+    memory it replaced at exec), and this one holds Django and the generated data's
+    bookkeeping; /usr/bin/time forks the command from its own 2 MB."""
+    out_path, err_path = log_stem.with_suffix(".out"), log_stem.with_suffix(".err")
+    time_path = log_stem.with_suffix(".time")
+    time_path.unlink(missing_ok=True)
+    gnu_time = Path("/usr/bin/time")
+    if gnu_time.exists():
+        command = [str(gnu_time), "-f", "%e %U %S %M", "-o", str(time_path), *command]
+    with out_path.open("w") as out, err_path.open("w") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=err)
+        sampler = HighWaterSampler(process.pid)
+        sampler.start()
+        timer = threading.Timer(ISSUE_TIMEOUT, process.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+            wall = time.perf_counter() - started
+            process.returncode = os.waitstatus_to_exitcode(status)
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        finally:
+            timer.cancel()
+            sampler.stop()
+    stdout = out_path.read_text()
+    issued = re.search(r"^Issued (\d+) certificates?\.$", stdout, re.MULTILINE)
+    run = {
+        "returncode": process.returncode,
+        "wall_seconds": wall,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "user_seconds": usage.ru_utime,
+        "system_seconds": usage.ru_stime,
+        "sampled_peak_rss_kib": sampler.peak_kib,
+        "issued": int(issued[1]) if issued else None,
+        "stdout": stdout[-2000:],
+    }
+    timed = time_path.read_text().split() if time_path.exists() else []
+    if len(timed) >= 4 and timed[-1].isdigit():  # "[Command exited with ...] %e %U %S %M"
+        run["time_peak_rss_kib"] = int(timed[-1])
+        run["peak_rss_kib"], run["peak_rss_from"] = int(timed[-1]), "/usr/bin/time"
+    else:
+        run["peak_rss_kib"], run["peak_rss_from"] = sampler.peak_kib, "VmHWM, sampled"
+    if process.returncode != 0:
+        run["stderr"] = err_path.read_text()[-4000:]
+        print(f"{' '.join(command)} failed:\n{run['stderr']}", flush=True)
+    return run
+
+
+class HighWaterSampler:
+    """The highest VmHWM (a process's peak resident memory since its exec) among a process
+    and its descendants, read every 50 ms until stopped."""
+
+    def __init__(self, root_pid: int) -> None:
+        self.root_pid = root_pid
+        self.peak_kib = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            for pid in _process_tree(self.root_pid):
+                self.peak_kib = max(self.peak_kib, _status_kib(pid, "VmHWM"))
+            if self._stop.wait(0.05):
+                return
 
 
 # The server and its memory -----------------------------------------------------------------
