@@ -145,7 +145,10 @@ def educator(db, course):
     from stoa.testing import make_user
 
     user = make_user("ana@example.org", name="Dr Ana Lima")
-    CourseTeamMember.objects.filter(course=course, position=1).update(user=user)
+    member = CourseTeamMember.objects.get(course=course, position=1)
+    member.user = user
+    member.save()
+    user.refresh_from_db()
     return user
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -152,9 +153,11 @@ def make_run(course: Course, *, started_days_ago: int) -> CourseRun:
 
 def enrol_in(user: User, run: CourseRun) -> Enrolment:
     """The user on this run of its course, as joining would have put them there."""
-    return Enrolment.objects.create(
+    enrolment = Enrolment.objects.create(
         user=user, run=run, course_id=run.course_id, joined_at=timezone.now()
     )
+    CourseRun.objects.filter(pk=run.pk).update(learner_count=F("learner_count") + 1)
+    return enrolment
 
 
 def step_of(course: Course, week: int, position: int) -> Step:
@@ -304,9 +307,11 @@ def make_learners(run: CourseRun, count: int, *, prefix: str = "learner") -> lis
         for n in range(count)
     )
     now = timezone.now()
-    return Enrolment.objects.bulk_create(
+    enrolments = Enrolment.objects.bulk_create(
         Enrolment(user=user, run=run, course_id=run.course_id, joined_at=now) for user in users
     )
+    CourseRun.objects.filter(pk=run.pk).update(learner_count=F("learner_count") + count)
+    return enrolments
 
 
 class FastArgon2PasswordHasher(Argon2PasswordHasher):

@@ -77,6 +77,10 @@ class User(AbstractUser):
         default=True,
         help_text="People who share a course with you see your comments there on your profile.",
     )
+    # Kept by courses.CourseTeamMember's save and delete (see refresh_teaches there), so that
+    # the header's Teach link costs no query: on some course's team with a role that works
+    # in its workspace.
+    teaches = models.BooleanField(default=False, editable=False)
     daily_digest = models.BooleanField(
         "email me a daily digest",
         default=False,

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from stoa.accounts.models import User
 from stoa.courses.models import Course, CourseRun, CourseTeamMember, Step, StepType
+from stoa.courses.permissions import Can, may
 from stoa.learning import selectors as learning
 from stoa.learning.access import StepAccess
 from stoa.learning.models import Enrolment
@@ -201,9 +202,10 @@ def can_delete(viewer: Viewer, comment: CommentFacts) -> bool:
 
 
 def may_moderate(*, user: User | AnonymousUser, course: Course) -> bool:
-    """The course's team members with accounts (any role) and staff: the same people who see
-    every step of the course. Educators of other courses may not."""
-    return learning.is_course_team(user=user, course=course)
+    """Whoever the course's permission table lets moderate (stoa.courses.permissions: lead
+    educators, educators and mentors; not hosts, who only carry a badge) and staff. Educators
+    of other courses may not."""
+    return may(user=user, course=course, action=Can.MODERATE)
 
 
 # --- Queries: the visibility rule as a filter ----------------------------------------------

@@ -117,6 +117,35 @@ class CourseTeamMember(models.Model):
     def __str__(self):
         return f"{self.name} ({self.get_role_display()})"
 
+    # Team rows change through services, the package import, `stoa team` and the admin:
+    # whichever way, the user's Teach flag follows. (QuerySet.update and bulk deletes bypass
+    # these, so code that uses them calls refresh_teaches itself.)
+    def save(self, *args, **kwargs):
+        previous_user_id = (
+            CourseTeamMember.objects.filter(pk=self.pk).values_list("user_id", flat=True).first()
+            if self.pk
+            else None
+        )
+        super().save(*args, **kwargs)
+        refresh_teaches(self.user_id, previous_user_id)
+
+    def delete(self, *args, **kwargs):
+        user_id = self.user_id
+        result = super().delete(*args, **kwargs)
+        refresh_teaches(user_id)
+        return result
+
+
+def refresh_teaches(*user_ids: int | None) -> None:
+    """Sets each user's Teach flag from their team rows (see accounts.User.teaches)."""
+    from stoa.accounts.models import User
+    from stoa.courses.permissions import PERMISSIONS, Can
+
+    roles = [role for role, allowed in PERMISSIONS.items() if Can.SEE_WORKSPACE in allowed]
+    for user_id in {user_id for user_id in user_ids if user_id is not None}:
+        teaches = CourseTeamMember.objects.filter(user_id=user_id, role__in=roles).exists()
+        User.objects.filter(pk=user_id).exclude(teaches=teaches).update(teaches=teaches)
+
 
 class CourseRunQuerySet(models.QuerySet):
     def open_for_joining(self, *, today: datetime.date) -> "CourseRunQuerySet":
@@ -134,6 +163,9 @@ class CourseRun(models.Model):
     # by the package import when the number of weeks changes.
     ends_on = models.DateField(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Learners on the run now (joined and not left): kept by learning's enrol and leave in
+    # their transactions, so that the team's pages never count a million enrolments.
+    learner_count = models.PositiveIntegerField(default=0, editable=False)
 
     objects = CourseRunQuerySet.as_manager()
 

@@ -21,3 +21,8 @@ def catalogue_courses(*, today: datetime.date) -> QuerySet[Course]:
 
 def course_outline(course: Course) -> list[Week]:
     return list(course.weeks.order_by("number"))
+
+
+def runs_of(*, course: Course) -> list[CourseRun]:
+    """The course's runs, earliest first, each with its learner count (kept on the row)."""
+    return list(course.runs.order_by("starts_on"))

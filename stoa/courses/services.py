@@ -29,6 +29,7 @@ from stoa.courses.models import (
     TeamRole,
     TranscriptCue,
     Week,
+    refresh_teaches,
 )
 from stoa.courses.package import (
     CourseSpec,
@@ -257,7 +258,10 @@ def _sync_team(course: Course, specs: Sequence[TeamMemberSpec]) -> None:
             member.name, member.role, member.bio = spec.name, spec.role, spec.bio
             member.save(update_fields=["name", "role", "bio"])
     if any(position > len(specs) for position in listed):
-        course.team.filter(from_package=True, position__gt=len(specs)).delete()
+        leaving = course.team.filter(from_package=True, position__gt=len(specs))
+        user_ids = list(leaving.values_list("user_id", flat=True))
+        leaving.delete()
+        refresh_teaches(*user_ids)
     others = sorted(
         (member for member in members if not member.from_package),
         key=lambda member: (member.position, member.pk),

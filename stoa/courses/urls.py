@@ -5,4 +5,6 @@ from stoa.courses import views
 app_name = "courses"
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
+    path("teach/", views.teach, name="teach"),
+    path("teach/<slug:slug>/", views.overview, name="overview"),
 ]

@@ -37,20 +37,27 @@ def enrol(*, user: User, course: Course) -> Enrolment:
             enrolment.run = run
         enrolment.left_at = None
         enrolment.save(update_fields=["run", "left_at"])
+        CourseRun.objects.filter(pk=enrolment.run_id).update(learner_count=F("learner_count") + 1)
         return enrolment
     if run is None:
         raise NoOpenRun(f"{course} has no run open for joining")
     try:
         with transaction.atomic():
-            return Enrolment.objects.create(user=user, run=run, course=course, joined_at=now)
+            enrolment = Enrolment.objects.create(user=user, run=run, course=course, joined_at=now)
     except IntegrityError:  # joined in another tab at the same moment
         return Enrolment.objects.get(user=user, course=course)
+    CourseRun.objects.filter(pk=run.pk).update(learner_count=F("learner_count") + 1)
+    return enrolment
 
 
 @transaction.atomic
 def leave(*, enrolment: Enrolment) -> None:
     """Leaves the course; progress, visits and completions are kept for a rejoin."""
-    Enrolment.objects.filter(pk=enrolment.pk, left_at__isnull=True).update(left_at=timezone.now())
+    left = Enrolment.objects.filter(pk=enrolment.pk, left_at__isnull=True).update(
+        left_at=timezone.now()
+    )
+    if left:
+        CourseRun.objects.filter(pk=enrolment.run_id).update(learner_count=F("learner_count") - 1)
 
 
 @transaction.atomic

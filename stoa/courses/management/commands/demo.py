@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from stoa.accounts.models import User
-from stoa.courses.models import CourseRun, CourseTeamMember, TeamRole
+from stoa.courses.models import CourseRun, CourseTeamMember, TeamRole, refresh_teaches
 from stoa.courses.services import import_package
 
 DEMO_DIR = Path(settings.BASE_DIR).parent / "demo"
@@ -75,4 +75,5 @@ class Command(BaseCommand):
                     user.save()
                     CourseTeamMember.objects.filter(pk=member.pk).update(user=user)
         user.save()
+        refresh_teaches(user.pk)  # after saving, which would write the flag as it was loaded
         return kind, email, password

@@ -1,0 +1,121 @@
+"""The course team's workspace: the Teach link and page, the workspace's overview, and the
+permission table that every team route consults."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from stoa.courses.models import CourseTeamMember, TeamRole
+from stoa.courses.permissions import EVERYTHING, PERMISSIONS, Can, capabilities
+from stoa.learning import services as learning
+from stoa.testing import expect_queries, make_learners, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def members(course):
+    """A member of the course's team in each role."""
+    people = {}
+    for position, role in enumerate(TeamRole, start=2):
+        user = make_user(f"{role}@example.org", name=f"{role.label} person")
+        CourseTeamMember.objects.create(
+            course=course, position=position, name=user.display_name, role=role, user=user
+        )
+        people[role] = user
+    return people
+
+
+def test_the_table_gives_each_role_what_the_issue_says():
+    assert PERMISSIONS[TeamRole.LEAD_EDUCATOR] == EVERYTHING
+    assert Can.MANAGE_TEAM not in PERMISSIONS[TeamRole.EDUCATOR]
+    assert {Can.MODERATE, Can.ANNOUNCE, Can.MANAGE_RUNS, Can.SEE_DASHBOARD} <= PERMISSIONS[
+        TeamRole.EDUCATOR
+    ]
+    assert PERMISSIONS[TeamRole.MENTOR] == {Can.SEE_WORKSPACE, Can.REPLY, Can.MODERATE, Can.PIN}
+    assert PERMISSIONS[TeamRole.HOST] == frozenset()
+
+
+def test_capabilities_come_from_the_table_and_staff_may_do_everything(
+    course, members, admin_user, learner, other_course_educator
+):
+    for role, user in members.items():
+        assert capabilities(user=user, course=course) == PERMISSIONS[role]
+    assert capabilities(user=admin_user, course=course) == EVERYTHING
+    assert capabilities(user=learner, course=course) == frozenset()
+    assert capabilities(user=other_course_educator, course=course) == frozenset()
+
+
+def test_the_teach_link_shows_for_the_team_and_staff_only(
+    course, members, admin_user, learner, educator
+):
+    for user in (members[TeamRole.MENTOR], educator, admin_user):
+        assert ">Teach</a>" in signed_in(user).get("/").content.decode()
+    for user in (learner, members[TeamRole.HOST]):
+        assert ">Teach</a>" not in signed_in(user).get("/").content.decode()
+
+
+def test_losing_one_s_place_on_the_team_takes_the_link_away(course, members):
+    mentor = members[TeamRole.MENTOR]
+    CourseTeamMember.objects.get(user=mentor).delete()
+    mentor.refresh_from_db()
+    assert not mentor.teaches
+
+
+def test_the_teach_page_lists_the_courses_one_teaches(course, educator, other_course_educator):
+    page = signed_in(educator).get(reverse("courses:teach")).content.decode()
+    assert course.title in page and "Another Course" not in page
+
+
+def test_the_overview_shows_runs_with_their_learner_counts(course, educator, learner):
+    learning.enrol(user=learner, course=course)
+    make_learners(course.runs.get(), 3)
+    page = signed_in(educator).get(reverse("courses:overview", args=[course.slug]))
+    assert page.status_code == 200
+    assert '<td class="number">4</td>' in page.content.decode()
+
+
+def test_leaving_takes_a_learner_off_the_run_s_count(course, learner):
+    enrolment = learning.enrol(user=learner, course=course)
+    learning.leave(enrolment=enrolment)
+    learning.leave(enrolment=enrolment)
+    assert course.runs.get().learner_count == 0
+    learning.enrol(user=learner, course=course)
+    assert course.runs.get().learner_count == 1
+
+
+# Every team route against the table: (URL name, the capability it needs).
+TEAM_ROUTES = [
+    ("courses:overview", Can.SEE_WORKSPACE),
+    ("moderation:queue", Can.MODERATE),
+]
+
+
+@pytest.mark.parametrize("name, needs", TEAM_ROUTES)
+def test_every_team_route_follows_the_table(
+    course, members, name, needs, learner, other_course_educator, admin_user
+):
+    url = reverse(name, args=[course.slug])
+    assert Client().get(url).status_code == 302  # to sign in
+    for outsider in (learner, other_course_educator):
+        assert signed_in(outsider).get(url).status_code == 403
+    assert signed_in(admin_user).get(url).status_code == 200
+    for role, user in members.items():
+        expected = 200 if needs in PERMISSIONS[role] else 403
+        assert signed_in(user).get(url).status_code == expected, (name, role)
+
+
+def test_the_overview_costs_the_same_with_1_or_1000_learners(
+    course, educator, django_assert_num_queries
+):
+    client = signed_in(educator)
+    url = reverse("courses:overview", args=[course.slug])
+    expect_queries(client, django_assert_num_queries, url, 6)
+    make_learners(course.runs.get(), 1000)
+    expect_queries(client, django_assert_num_queries, url, 6)
