@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "stoa.conversation",
     "stoa.assessments",
     "stoa.certificates",
+    "stoa.insights",
 ]
 
 MIDDLEWARE = [
