@@ -19,6 +19,7 @@ from stoa.conversation.moderation import selectors, services
 from stoa.conversation.moderation.forms import hide_form, report_form
 from stoa.conversation.notifications.selectors import comment_url
 from stoa.courses.models import Course
+from stoa.courses.permissions import capabilities, flags
 from stoa.learning.access import StepPanel
 from stoa.lib.http import AuthenticatedHttpRequest
 from stoa.lib.refusals import AlreadyDone, NotFound
@@ -130,6 +131,9 @@ def queue(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "course": course,
         "queue": selectors.moderation_queue(course=course, page=page),
         "panels": panels,
+        # The workspace's tabs (the queue is its Moderation tab).
+        "can": flags(capabilities(user=request.user, course=course)),
+        "tab": "moderation",
     }
     return render(request, "conversation/moderation/queue.html", context)
 
