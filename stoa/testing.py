@@ -565,3 +565,32 @@ def make_peer_reviews(submission, count: int, *, prefix: str = "reviewer") -> li
     )
     submission.refresh_from_db()
     return reviews
+
+
+def make_waiting_comments(
+    author: User, course: Course, count: int, *, step: tuple[int, int] = (1, 2), **fields
+) -> list[Comment]:
+    """count learner comments waiting for the team on a step of the course's first run (or
+    run=), a second apart, the newest now, with the step's WaitingCount to match: in bulk."""
+    from stoa.conversation.models import WaitingCount
+
+    run = fields.pop("run", None) or course.runs.earliest("pk")
+    on = step_of(course, *step)
+    now = timezone.now()
+    html = render_comment_markdown("Thanks, this was clear.")
+    comments = Comment.objects.bulk_create(
+        Comment(
+            run=run,
+            step=on,
+            author=author,
+            body="Thanks, this was clear.",
+            body_html=html,
+            created_at=now - datetime.timedelta(seconds=count - n),
+            waiting=True,
+            **fields,
+        )
+        for n in range(count)
+    )
+    counted, _ = WaitingCount.objects.get_or_create(run=run, step=on)
+    WaitingCount.objects.filter(pk=counted.pk).update(count=F("count") + count)
+    return comments

@@ -11,10 +11,13 @@ register_converter(IdConverter, "id")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("stoa.courses.urls")),
+    path("", include("stoa.courses.run_urls")),
+    path("", include("stoa.courses.team_urls")),
     path("", include("stoa.learning.urls")),
     path("accounts/", include("stoa.accounts.urls")),
     path("", include("stoa.conversation.comments.urls")),
     path("", include("stoa.conversation.moderation.urls")),
+    path("", include("stoa.conversation.inbox.urls")),
     path("", include("stoa.conversation.notifications.urls")),
     path("", include("stoa.conversation.people.urls")),
     path("", include("stoa.assessments.polls.urls")),

@@ -67,6 +67,16 @@ class Comment(CommentState, models.Model):
     bookmark_count = models.PositiveIntegerField(default=0)
     # A random token from the form that posted it: a double submit finds the first comment.
     submission_token = models.CharField(max_length=64, blank=True)
+    # The team's inbox (stoa.conversation.inbox): a learner's comment that starts a thread
+    # waits for the team until a team member replies in it, someone marks it handled, or it
+    # is hidden or deleted. Changed only by inbox.waiting's helpers, in the transaction of the
+    # write that changes it, together with the step's WaitingCount.
+    waiting = models.BooleanField(default=False, db_default=False)
+    # Whether the text asks a question (inbox.waiting.asks_a_question), set when it is
+    # posted or edited: questions come first in the inbox.
+    is_question = models.BooleanField(default=False, db_default=False)
+    # Pinned to the top of its step's conversation in its run by the team: one at a time.
+    pinned_at = models.DateTimeField(null=True, blank=True)
 
     objects = CommentQuerySet.as_manager()
 
@@ -96,8 +106,29 @@ class Comment(CommentState, models.Model):
             ),
             models.Index(fields=["author", "-created_at", "-id"], name="comment_author_newest_idx"),
             models.Index(fields=["parent", "created_at", "id"], name="comment_replies_idx"),
+            # The inbox: a run's waiting comments in its order (inbox.selectors.INBOX_ORDER),
+            # all of them or one step's. Partial, so it holds only what waits.
+            models.Index(
+                fields=["run", "-is_question", "-like_count", "-reply_count", "created_at", "id"],
+                name="comment_inbox_idx",
+                condition=Q(waiting=True),
+            ),
+            models.Index(
+                fields=[
+                    *("run", "step", "-is_question", "-like_count", "-reply_count"),
+                    *("created_at", "id"),
+                ],
+                name="comment_inbox_step_idx",
+                condition=Q(waiting=True),
+            ),
         ]
         constraints = [
+            # One pinned comment per step and run: pinning another unpins it first.
+            models.UniqueConstraint(
+                fields=["run", "step"],
+                condition=Q(pinned_at__isnull=False),
+                name="comment_pinned_once",
+            ),
             models.UniqueConstraint(
                 fields=["author", "submission_token"],
                 condition=~Q(submission_token=""),
@@ -107,6 +138,24 @@ class Comment(CommentState, models.Model):
 
     def __str__(self):
         return f"{self.author} on {self.step}: {self.body[:40]}"
+
+
+class WaitingCount(models.Model):
+    """How many comments wait for the team on a step in a run: kept by inbox.waiting in the
+    same transaction as every change of Comment.waiting, so that the inbox's per-step counts
+    read a row per step instead of counting comments."""
+
+    run = models.ForeignKey(CourseRun, on_delete=models.CASCADE, related_name="+")
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="+")
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "step"], name="waiting_count_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.count} waiting on {self.step_id} in {self.run_id}"
 
 
 class Like(models.Model):

@@ -9,6 +9,9 @@ The rules:
 - Taking part (posting, replying, liking, saving, following from a comment, reporting,
   editing and deleting one's own) is for the active learners of the comment's run, and for
   the course team (its members with accounts, and staff), in any run of their course.
+- A run's conversation may close (CourseRun.conversation_closes_on): from the day after, it
+  is read-only for everyone, the team included. Everyone who could read it still can;
+  learners may still report a comment, since what stays readable must stay reportable.
 - A comment is visible to a learner, or a visitor reading along, only if it is in the run
   whose conversation they see, on a week open for them in that run, and neither hidden nor
   deleted. Its author also sees it while hidden, with the reason. The team sees every comment
@@ -138,7 +141,17 @@ def has_conversation(step: Step) -> bool:
 
 
 def may_take_part(viewer: Viewer) -> bool:
+    return is_participant(viewer) and not is_read_only(viewer.run)
+
+
+def is_participant(viewer: Viewer) -> bool:
+    """A learner of the run or a member of the team, whether or not its conversation is open."""
     return viewer.user.is_authenticated and (viewer.is_team or viewer.is_enrolled)
+
+
+def is_read_only(run: CourseRun | None, *, today: datetime.date | None = None) -> bool:
+    """The run's conversation has closed: nobody posts, replies or likes in it any more."""
+    return run is not None and not run.conversation_is_open(today=today or timezone.localdate())
 
 
 def is_live(comment: CommentFacts) -> bool:
@@ -246,7 +259,7 @@ def readable_comments(user: User, *, prefix: str = "", today: datetime.date | No
     readable = Q(pk__in=[])  # nothing, until a run or a course adds to it
     for run in CourseRun.objects.filter(
         enrolments__user=user, enrolments__left_at__isnull=True
-    ).only("id", "starts_on"):
+    ).only("id", "starts_on", "release"):
         open_weeks = run.open_week_count(today=today)
         if open_weeks:
             readable |= Q(
@@ -270,8 +283,16 @@ def active_learners_of(run_id: int):
 
 
 def require_part(viewer: Viewer) -> None:
-    if not may_take_part(viewer):
+    if not is_participant(viewer):
         raise NotAllowed(_("Join this course to take part in the conversation."))
+    if viewer.run is not None and is_read_only(viewer.run):
+        raise NotAllowed(
+            _(
+                "This run's conversation closed on %(date)s. You can still read it, but no "
+                "longer post, reply or like."
+            )
+            % {"date": f"{viewer.run.conversation_closes_on:%-d %B %Y}"}
+        )
 
 
 def require_week_open(viewer: Viewer, week_number: int) -> None:

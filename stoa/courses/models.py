@@ -3,7 +3,9 @@ from typing import cast
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 class Organisation(models.Model):
@@ -149,12 +151,30 @@ def refresh_teaches(*user_ids: int | None) -> None:
 
 class CourseRunQuerySet(models.QuerySet):
     def open_for_joining(self, *, today: datetime.date) -> "CourseRunQuerySet":
-        """Runs not yet over, earliest first."""
-        return self.filter(ends_on__gte=today).order_by("starts_on")
+        """Runs not yet over whose joining has not closed, earliest first."""
+        return (
+            self.filter(ends_on__gte=today)
+            .filter(Q(joining_closes_on__isnull=True) | Q(joining_closes_on__gte=today))
+            .order_by("starts_on")
+        )
+
+
+class Release(models.TextChoices):
+    """How a run opens its weeks to learners."""
+
+    WEEKLY = "weekly", _("Week by week: a new week opens every 7 days from the start")
+    ALL = "all", _("All at once: every week opens on the first day")
+
+
+# Week numbers are PositiveSmallIntegerFields: with every week open, this many are.
+ALL_WEEKS = 32767
 
 
 class CourseRun(models.Model):
-    """One presentation of a course to a cohort. Week N opens on starts_on + 7·(N-1) days."""
+    """One presentation of a course to a cohort. Week N opens on starts_on + 7·(N-1) days, or
+    on starts_on for every week when the run releases them all at once.
+
+    Its dates are set by courses.services.create_run and update_run, which check them."""
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="runs")
     starts_on = models.DateField()
@@ -166,6 +186,12 @@ class CourseRun(models.Model):
     # Learners on the run now (joined and not left): kept by learning's enrol and leave in
     # their transactions, so that the team's pages never count a million enrolments.
     learner_count = models.PositiveIntegerField(default=0, editable=False)
+    # Null: learners may join while the run lasts. Otherwise until this day, inclusive.
+    joining_closes_on = models.DateField(null=True, blank=True)
+    release = models.CharField(max_length=10, choices=Release.choices, default=Release.WEEKLY)
+    # Null: the conversation stays open. Otherwise it turns read-only the day after; the rule
+    # is stoa.conversation.rules.may_take_part.
+    conversation_closes_on = models.DateField(null=True, blank=True)
 
     objects = CourseRunQuerySet.as_manager()
 
@@ -180,12 +206,22 @@ class CourseRun(models.Model):
         return f"{self.course} from {self.starts_on:%d %B %Y}"
 
     def save(self, *args, **kwargs):
-        self.ends_on = self.starts_on + datetime.timedelta(
-            days=7 * max(self.course.week_count, 1) - 1
-        )
+        self.ends_on = self.scheduled_end()
         super().save(*args, **kwargs)
 
+    def scheduled_end(self) -> datetime.date:
+        """The last day of the last week, from starts_on and the course's week count."""
+        return self.starts_on + datetime.timedelta(days=7 * max(self.course.week_count, 1) - 1)
+
+    def status(self, *, today: datetime.date) -> str:
+        """Where the run is today: "upcoming", "running" or "ended"."""
+        if today < self.starts_on:
+            return "upcoming"
+        return "running" if today <= self.ends_on else "ended"
+
     def week_opens_on(self, number: int) -> datetime.date:
+        if self.release == Release.ALL:
+            return self.starts_on
         return self.starts_on + datetime.timedelta(days=7 * (number - 1))
 
     def is_week_open(self, number: int, *, today: datetime.date) -> bool:
@@ -196,7 +232,12 @@ class CourseRun(models.Model):
         the start). Past the course's last week it counts on, which does no harm."""
         if today < self.starts_on:
             return 0
+        if self.release == Release.ALL:
+            return ALL_WEEKS
         return (today - self.starts_on).days // 7 + 1
+
+    def conversation_is_open(self, *, today: datetime.date) -> bool:
+        return self.conversation_closes_on is None or today <= self.conversation_closes_on
 
     def current_week_number(self, *, today: datetime.date, week_count: int) -> int:
         """The week the run is in today, clamped to the course's weeks."""
@@ -395,3 +436,42 @@ class PeerReviewSettings(models.Model):
 
     def __str__(self):
         return f"Peer review for {self.step}"
+
+
+class TeamInvitation(models.Model):
+    """An invitation to join a course's team, emailed to an address with no account yet.
+
+    The emailed link carries the token; whoever signs in with the invited address and
+    follows it before expires_at joins the team with the role (courses.services
+    .accept_invitation). Inviting the same address again renews the pending invitation: a new
+    token, role and expiry, so at most one invitation per course and address is pending.
+    """
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="invitations")
+    # Stored lower-cased and stripped (services.invite), as sign-in compares addresses.
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=TeamRole.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # secrets.token_urlsafe(32): 43 characters, unguessable, and the whole of the link's secret.
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["course", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "email"],
+                condition=models.Q(accepted_at__isnull=True),
+                name="team_invitation_one_pending_per_email",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_role_display()}) to {self.course}"
+
+    def is_expired(self, *, now: datetime.datetime) -> bool:
+        return self.expires_at <= now

@@ -1,6 +1,9 @@
-"""Writes for courses: importing a course package and exporting a course as one."""
+"""Writes for courses: importing a course package and exporting a course as one; the course
+team's accounts, invitations and roles."""
 
+import datetime
 import logging
+import secrets
 import shutil
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -8,24 +11,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.core.mail import EmailMessage
 from django.db import models, transaction
 from django.db.models import Count, Max, Q
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from stoa.accounts.models import User
 from stoa.courses.models import (
     Course,
     CourseOrganisation,
+    CourseRun,
     CourseTeamMember,
     MediaFile,
     Option,
     Organisation,
     PeerReviewSettings,
     Question,
+    Release,
     Step,
     StepType,
+    TeamInvitation,
     TeamRole,
     TranscriptCue,
     Week,
@@ -48,6 +60,8 @@ from stoa.courses.package import (
     step_spec_from_model,
     steps_for_specs,
 )
+from stoa.courses.permissions import PERMISSIONS, Can, require
+from stoa.lib.refusals import AlreadyDone, Invalid, NotAllowed, NotFound, Refused
 
 logger = logging.getLogger(__name__)
 
@@ -700,3 +714,386 @@ def remove_team_member(*, course: Course, user: User) -> None:
             member.save(update_fields=["user"])
         else:
             member.delete()
+
+
+# --- Runs ----------------------------------------------------------------------------------
+
+
+class RunInvalid(Invalid):
+    """A run's dates do not hold together; `field` names the form field at fault, if one is."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _check_run(run: CourseRun, *, exclude_pk: int | None = None) -> None:
+    """The rules a run's dates keep, whoever sets them:
+
+    - one run of a course per start date (the runs are told apart by it);
+    - joining may close before the start (a cohort that signs up early) but not after the
+      run's last day, when nobody can join anyway;
+    - the conversation may close on any day from the start on, the last week's included, or
+      after the run ends, when it becomes a read-only archive.
+    """
+    run.ends_on = run.scheduled_end()
+    clash = CourseRun.objects.filter(course_id=run.course_id, starts_on=run.starts_on)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise RunInvalid(
+            gettext("This course already has a run starting on %(date)s.")
+            % {"date": _format_date(run.starts_on)},
+            field="starts_on",
+        )
+    if run.joining_closes_on is not None and run.joining_closes_on > run.ends_on:
+        raise RunInvalid(
+            gettext("Joining must close by the run's last day, %(date)s.")
+            % {"date": _format_date(run.ends_on)},
+            field="joining_closes_on",
+        )
+    if run.conversation_closes_on is not None and run.conversation_closes_on < run.starts_on:
+        raise RunInvalid(
+            gettext("The conversation can close on the start date, %(date)s, or later.")
+            % {"date": _format_date(run.starts_on)},
+            field="conversation_closes_on",
+        )
+    if run.release not in Release.values:
+        raise RunInvalid(gettext("Choose how the weeks are released."), field="release")
+
+
+def _format_date(day: datetime.date) -> str:
+    return f"{day:%-d %B %Y}"
+
+
+@transaction.atomic
+def create_run(
+    *,
+    course: Course,
+    by: User | None,
+    starts_on: datetime.date,
+    joining_closes_on: datetime.date | None = None,
+    release: str = Release.WEEKLY,
+    conversation_closes_on: datetime.date | None = None,
+) -> CourseRun:
+    """A new run of the course. `by` is the team member creating it, checked against the
+    permission table, whose run starts today or later; None for the command line, where the
+    site's operators may also record a run that began already."""
+    if by is not None:
+        require(user=by, course=course, action=Can.MANAGE_RUNS)
+        if starts_on < timezone.localdate():
+            raise RunInvalid(gettext("A run can start today or later."), field="starts_on")
+    Course.objects.select_for_update().filter(pk=course.pk).first()  # one new run at a time
+    run = CourseRun(
+        course=course,
+        starts_on=starts_on,
+        joining_closes_on=joining_closes_on,
+        release=release,
+        conversation_closes_on=conversation_closes_on,
+    )
+    _check_run(run)
+    run.save()
+    logger.info("Created run %s of %s from %s", run.pk, course.slug, starts_on)
+    return run
+
+
+@transaction.atomic
+def update_run(
+    *,
+    run: CourseRun,
+    by: User | None,
+    starts_on: datetime.date,
+    joining_closes_on: datetime.date | None,
+    release: str,
+    conversation_closes_on: datetime.date | None,
+) -> CourseRun:
+    """Changes a run's dates and release while it has not started; once it has, its learners
+    depend on them, and every change is refused. `by` as for create_run."""
+    course = run.course
+    if by is not None:
+        require(user=by, course=course, action=Can.MANAGE_RUNS)
+    locked = CourseRun.objects.select_for_update().get(pk=run.pk)
+    today = timezone.localdate()
+    if locked.starts_on <= today:
+        raise Invalid(
+            gettext("This run started on %(date)s: its dates can no longer change.")
+            % {"date": _format_date(locked.starts_on)}
+        )
+    if starts_on < today:
+        raise RunInvalid(gettext("A run can start today or later."), field="starts_on")
+    locked.starts_on = starts_on
+    locked.joining_closes_on = joining_closes_on
+    locked.release = release
+    locked.conversation_closes_on = conversation_closes_on
+    _check_run(locked, exclude_pk=locked.pk)
+    locked.save()
+    logger.info("Changed run %s of %s", locked.pk, course.slug)
+    return locked
+
+
+# --- Team workspace ------------------------------------------------------------------------
+# What the Team tab does (stoa/courses/team_views.py), each checked here against the
+# permission table (Can.MANAGE_TEAM), so that a command or the API calling these gets the
+# same rules as the page:
+# - Inviting an address that has an account puts that account on the team at once and emails
+#   them; any other address gets an invitation with a link that expires. Inviting the same
+#   address again renews its pending invitation (new link, role and expiry).
+# - The course always keeps a lead educator with an account, someone who can manage its
+#   team: the last one can be neither removed nor given another role. (A lead educator the
+#   package lists without an account does not count: nobody can sign in as them.)
+# - Members the package lists keep the package as their source: their role and their place
+#   change there, and an import applies them. These refuse to change or remove them.
+# Emails go after commit through tasks, so a failed send never undoes the change.
+
+INVITATION_LIFETIME = datetime.timedelta(days=14)
+
+
+class InvitationGone(Refused):
+    """The invitation was used already or has expired: the link's page says so (410)."""
+
+
+def _package_refusal() -> Invalid:
+    return Invalid(
+        gettext("This member is listed in the course package: change it there and import it again.")
+    )
+
+
+def normalise_email(email: str) -> str:
+    """How invitations store and compare addresses: sign-in ignores case, and so do they."""
+    return email.strip().lower()
+
+
+def _lock_team(course: Course) -> None:
+    # One change to a team at a time, so two lead educators demoting each other at once
+    # cannot leave the course without one (as add_team_member does).
+    Course.objects.select_for_update().filter(pk=course.pk).first()
+
+
+def _check_role(role: str) -> TeamRole:
+    if role not in TeamRole.values:
+        raise Invalid(gettext("Choose one of the team's roles."))
+    return TeamRole(role)
+
+
+def _member_of(course: Course, member: CourseTeamMember) -> CourseTeamMember:
+    """The member, fresh from the database, if they are on this course's team."""
+    fresh = CourseTeamMember.objects.filter(pk=member.pk, course=course).first()
+    if fresh is None:
+        raise NotFound(gettext("This person is not on the course's team."))
+    return fresh
+
+
+def _is_last_lead(course: Course, member: CourseTeamMember) -> bool:
+    """Whether the member is the course's only lead educator with an account."""
+    if member.role != TeamRole.LEAD_EDUCATOR or member.user_id is None:
+        return False
+    others = CourseTeamMember.objects.filter(
+        course=course, role=TeamRole.LEAD_EDUCATOR, user__isnull=False
+    ).exclude(pk=member.pk)
+    return not others.exists()
+
+
+@transaction.atomic
+def invite(*, course: Course, by: User, email: str, role: str) -> CourseTeamMember | TeamInvitation:
+    """Invites an address onto the course's team: the member, if the address has an account
+    (they join at once), else the new or renewed invitation."""
+    require(user=by, course=course, action=Can.MANAGE_TEAM)
+    email, role = normalise_email(email), _check_role(role)
+    _lock_team(course)
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None:
+        if CourseTeamMember.objects.filter(course=course, user=user).exists():
+            raise Invalid(
+                gettext("%(email)s is on the team already: change their role in the list.")
+                % {"email": email}
+            )
+        member = add_team_member(course=course, user=user, role=role).member
+        TeamInvitation.objects.filter(course=course, email=email, accepted_at=None).delete()
+        member_id, by_id = member.pk, by.pk
+        transaction.on_commit(
+            lambda: send_team_welcome.enqueue(member_id=member_id, by_id=by_id), robust=True
+        )
+        logger.info("courses: user %s added %s to the team of %s", by.pk, user.pk, course.slug)
+        return member
+    now = timezone.now()
+    invitation, _created = TeamInvitation.objects.update_or_create(
+        course=course,
+        email=email,
+        accepted_at=None,
+        defaults={
+            "role": role,
+            "invited_by": by,
+            "token": secrets.token_urlsafe(32),
+            "created_at": now,
+            "expires_at": now + INVITATION_LIFETIME,
+        },
+    )
+    invitation_id = invitation.pk
+    transaction.on_commit(
+        lambda: send_team_invitation.enqueue(invitation_id=invitation_id), robust=True
+    )
+    logger.info("courses: user %s invited someone to the team of %s", by.pk, course.slug)
+    return invitation
+
+
+def pending_invitation(*, token: str, lock: bool = False) -> TeamInvitation:
+    """The invitation the link is for, if it can still be accepted: NotFound for a link that
+    never was one, InvitationGone for one used or expired."""
+    invitations = TeamInvitation.objects.select_related("course")
+    if lock:
+        invitations = invitations.select_for_update()
+    invitation = invitations.filter(token=token).first()
+    if invitation is None:
+        raise NotFound(gettext("This invitation link is not valid: check it was copied whole."))
+    if invitation.accepted_at is not None:
+        raise InvitationGone(gettext("This invitation has been used already."))
+    if invitation.is_expired(now=timezone.now()):
+        raise InvitationGone(
+            gettext(
+                "This invitation has expired. Ask the course's lead educator to invite you again."
+            )
+        )
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(*, token: str, user: User) -> CourseTeamMember:
+    """Puts the signed-in user on the team the invitation is for. The invitation is for one
+    address: only an account with that address may accept it, so a forwarded link does not
+    put someone else on the team. Someone already on the team keeps their role."""
+    invitation = pending_invitation(token=token, lock=True)
+    now = timezone.now()
+    if normalise_email(user.email) != invitation.email:
+        raise NotAllowed(
+            gettext(
+                "This invitation was sent to another email address. Sign in with the address "
+                "it was sent to, or ask for an invitation to this one."
+            )
+        )
+    course = invitation.course
+    member = CourseTeamMember.objects.filter(course=course, user=user).first()
+    if member is None:
+        member = add_team_member(course=course, user=user, role=TeamRole(invitation.role)).member
+    invitation.accepted_at = now
+    invitation.save(update_fields=["accepted_at"])
+    logger.info("courses: user %s accepted an invitation to %s", user.pk, course.slug)
+    return member
+
+
+@transaction.atomic
+def change_role(
+    *, course: Course, by: User, member: CourseTeamMember, role: str
+) -> CourseTeamMember:
+    """Gives a member of the site's own another role on the course's team."""
+    require(user=by, course=course, action=Can.MANAGE_TEAM)
+    role = _check_role(role)
+    _lock_team(course)
+    member = _member_of(course, member)
+    if member.from_package:
+        raise _package_refusal()
+    if member.role == role:
+        return member
+    if role != TeamRole.LEAD_EDUCATOR and _is_last_lead(course, member):
+        raise Invalid(
+            gettext(
+                "%(name)s is the course's only lead educator: make someone else lead educator "
+                "first."
+            )
+            % {"name": member.name}
+        )
+    member.role = role
+    member.save(update_fields=["role"])
+    logger.info("courses: user %s made member %s a %s", by.pk, member.pk, role)
+    return member
+
+
+@transaction.atomic
+def remove_member(*, course: Course, by: User, member: CourseTeamMember) -> None:
+    """Takes a member of the site's own off the course's team (themselves included)."""
+    require(user=by, course=course, action=Can.MANAGE_TEAM)
+    _lock_team(course)
+    member = _member_of(course, member)
+    if member.from_package:
+        raise _package_refusal()
+    if _is_last_lead(course, member):
+        raise Invalid(
+            gettext(
+                "%(name)s is the course's only lead educator: make someone else lead educator "
+                "before removing them."
+            )
+            % {"name": member.name}
+        )
+    member.delete()
+    logger.info("courses: user %s removed member %s from %s", by.pk, member.pk, course.slug)
+
+
+@transaction.atomic
+def cancel_invitation(*, course: Course, by: User, invitation: TeamInvitation) -> None:
+    """Withdraws a pending invitation: its link stops working."""
+    require(user=by, course=course, action=Can.MANAGE_TEAM)
+    deleted, _counts = TeamInvitation.objects.filter(
+        pk=invitation.pk, course=course, accepted_at=None
+    ).delete()
+    if not deleted:
+        raise AlreadyDone(gettext("This invitation was accepted or withdrawn already."))
+    logger.info("courses: user %s withdrew invitation %s", by.pk, invitation.pk)
+
+
+@task
+def send_team_invitation(invitation_id: int) -> int:
+    """Emails a pending invitation's link; 0 if it was withdrawn or used before this ran."""
+    invitation = (
+        TeamInvitation.objects.select_related("course", "invited_by")
+        .filter(pk=invitation_id, accepted_at=None)
+        .first()
+    )
+    if invitation is None:
+        return 0
+    context = {
+        "course": invitation.course,
+        "role": invitation.get_role_display(),
+        "by": invitation.invited_by.public_name if invitation.invited_by else "",
+        "url": settings.SITE_URL + reverse("team:invitation", args=[invitation.token]),
+        "expires_at": invitation.expires_at,
+        "site_name": settings.SITE_NAME,
+    }
+    EmailMessage(
+        subject=gettext("%(site)s: join the team of %(course)s")
+        % {"site": settings.SITE_NAME, "course": invitation.course.title},
+        body=render_to_string("courses/workspace/team_invitation_email.txt", context),
+        to=[invitation.email],
+    ).send()
+    return 1
+
+
+@task
+def send_team_welcome(member_id: int, by_id: int) -> int:
+    """Tells an account it was put on a course's team; 0 if it has left it since."""
+    member = (
+        CourseTeamMember.objects.select_related("course", "user")
+        .filter(pk=member_id, user__isnull=False)
+        .first()
+    )
+    if member is None or member.user is None:
+        return 0
+    by = User.objects.filter(pk=by_id).first()
+    context = {
+        "course": member.course,
+        "role": member.get_role_display(),
+        "by": by.public_name if by else "",
+        # Hosts have no workspace: their link is the course's page, where their badge shows.
+        "url": settings.SITE_URL
+        + (
+            reverse("courses:overview", args=[member.course.slug])
+            if Can.SEE_WORKSPACE in PERMISSIONS.get(member.role, frozenset())
+            else member.course.get_absolute_url()
+        ),
+        "site_name": settings.SITE_NAME,
+    }
+    EmailMessage(
+        subject=gettext("%(site)s: you are on the team of %(course)s")
+        % {"site": settings.SITE_NAME, "course": member.course.title},
+        body=render_to_string("courses/workspace/team_welcome_email.txt", context),
+        to=[member.user.email],
+    ).send()
+    return 1

@@ -37,6 +37,9 @@ class Links:
     csrf_token: str
     report_url: str  # with "{}" in place of the comment's id
     reply_in_place: bool  # whether Reply opens a form in the thread (htmx) or its page
+    # For those who may pin (Can.PIN): a comment's pinning URL with "{}" in place of its id,
+    # to which "pin/" or "unpin/" is added; "" draws no pin buttons.
+    pin_url: str = ""
 
     # The same, escaped for HTML once per page rather than once per comment.
     @cached_property
@@ -60,6 +63,12 @@ class Links:
         return timezone.get_current_timezone()
 
     @cached_property
+    def pin_url_html(self) -> tuple[str, str]:
+        """The pinning URL before and after the comment's id."""
+        before, _, after = self.pin_url.partition("{}")
+        return escape(before), escape(after)
+
+    @cached_property
     def report_url_html(self) -> tuple[str, str]:
         """The report URL before and after the comment's id."""
         before, _, after = self.report_url.partition("{}")
@@ -69,6 +78,11 @@ class Links:
 def report_url(slug: str) -> str:
     # One reverse() per page rather than one per comment; the id is a stand-in.
     return reverse("moderation:report", args=[slug, 4242]).replace("/4242/", "/{}/")
+
+
+def pin_url(slug: str) -> str:
+    # As report_url: one reverse() per page.
+    return reverse("inbox:pin", args=[slug, 4242]).replace("/4242/pin/", "/{}/")
 
 
 def render_comments(
@@ -156,6 +170,7 @@ def comment_html(
         (" comment--following" if item.follows_author else "")
         + (" comment--team" if comment.team_role else "")
         + (" comment--hidden" if comment.is_hidden else "")
+        + (" comment--pinned" if comment.pinned_at else "")
     )
     focused = ' tabindex="-1" autofocus' if focus else ""
     return SafeString(
@@ -165,7 +180,8 @@ def comment_html(
         # sanitised by render_comment_markdown when written
         f'<div class="comment__body">{comment.body_html}</div>'
         f'<footer class="comment__footer">{_likes(comment.like_count)}'
-        f"{_actions(item, name, links, thread_closed=thread_closed)}</footer></article>"
+        f"{_actions(item, name, links, thread_closed=thread_closed)}{_pin(item, name, links)}"
+        "</footer></article>"
     )
 
 
@@ -173,6 +189,8 @@ def _header(item: ShownComment, name: str, links: Links) -> str:
     comment, key = item.comment, item.key
     level = 4 if comment.parent_id else 3
     badges = ""
+    if comment.pinned_at:
+        badges += '<span class="badge badge--warn">Pinned by the course team</span>'
     if label := item.role_label:
         badges += f'<span class="badge badge--team">{escape(label)}</span>'
     if item.follows_author:
@@ -243,6 +261,24 @@ def _actions(item: ShownComment, name: str, links: Links, *, thread_closed: bool
         '<input type="hidden" name="csrfmiddlewaretoken" '
         f'value="{links.csrf_token_html}">'
         f'<input type="hidden" name="next" value="{links.return_to_html}">{parts}</form>'
+    )
+
+
+def _pin(item: ShownComment, name: str, links: Links) -> str:
+    """Pin or Unpin, for those who may pin, on a live comment that starts a thread: a form of
+    its own, posted without htmx, since pinning reorders the conversation."""
+    comment = item.comment
+    if not links.pin_url or comment.parent_id or not item.is_live:
+        return ""
+    before, after = links.pin_url_html
+    action, label = ("unpin", "Unpin") if comment.pinned_at else ("pin", "Pin")
+    return (
+        f'<form class="comment__actions" method="post" action="{before}{item.key}{after}{action}/">'
+        '<input type="hidden" name="csrfmiddlewaretoken" '
+        f'value="{links.csrf_token_html}">'
+        f'<input type="hidden" name="next" value="{links.return_to_html}">'
+        f'<button type="submit" class="action" id="{action}-{item.key}">{label}'
+        f'<span class="visually-hidden"> the comment by {name}</span></button></form>'
     )
 
 

@@ -80,6 +80,7 @@ class ListedComment(CommentState):
     hidden_reason: str
     # In the lists of comments shown away from their thread; None for threads.
     parent_author_name: str | None = None
+    pinned_at: datetime.datetime | None = None
 
     @classmethod
     def of(cls, comment: Comment) -> "ListedComment":
@@ -93,7 +94,7 @@ class ListedComment(CommentState):
 # What values() reads for a ListedComment, besides the names.
 LISTED_COLUMNS = (
     *("pk", "parent_id", "author_id", "body_html", "team_role", "like_count", "reply_count"),
-    *("created_at", "edited_at", "deleted_at", "hidden_at", "hidden_reason"),
+    *("created_at", "edited_at", "deleted_at", "hidden_at", "hidden_reason", "pinned_at"),
 )
 
 
@@ -227,9 +228,16 @@ def conversation_page(
 ) -> ConversationPage:
     """One page of a step's conversation in the viewer's run: threads newest first (or most
     liked), or, for the other filters, the matching comments and replies newest first. The
-    caller has checked that the step is open for the viewer (learning's step_access)."""
+    caller has checked that the step is open for the viewer (learning's step_access).
+
+    In the threads (All, Most liked) a comment the team pinned comes first on the first page
+    and is left out of the next ones. Found with the page's own query (a subquery read once),
+    it costs a query more only when it is not among the page's comments anyway."""
     comments: QuerySet[Comment] = Comment.objects.filter(_listed(viewer), step=step)
     comments = _filtered(comments, chosen, viewer)
+    threads = chosen in (Filter.ALL, Filter.LIKED)
+    if threads and cursor:
+        comments = comments.filter(pinned_at__isnull=True)
     if chosen == Filter.LIKED:
         comments = comments.order_by("-like_count", "-id")
         if cursor:
@@ -238,13 +246,23 @@ def conversation_page(
         comments = comments.order_by("-created_at", "-id")
         if cursor:
             comments = comments.filter(after_descending("created_at", cursor.time, cursor.id))
-    rows = _rows(comments[: size + 1], with_parent=chosen in Filter.FLAT)
+    pinned_id = None
+    if threads and not cursor:
+        pinned = Comment.objects.filter(
+            _listed(viewer), step=step, parent__isnull=True, pinned_at__isnull=False
+        )
+        comments = comments.annotate(pinned_id=Subquery(pinned.values("pk")[:1]))
+        rows, pinned_id = _rows_and_pinned(comments[: size + 1])
+    else:
+        rows = _rows(comments[: size + 1], with_parent=chosen in Filter.FLAT)
     shown = rows[:size]
     next_cursor = None
     if len(rows) > size:
         last = shown[-1]
         liked = chosen == Filter.LIKED
         next_cursor = Cursor(last.like_count, last.pk) if liked else Cursor.of_time(last)
+    if pinned_id is not None:
+        shown = _pinned_first(shown, pinned_id)
     items = [ShownComment(comment, viewer) for comment in shown]
     if chosen not in Filter.FLAT:
         _add_first_replies(items, viewer)
@@ -252,12 +270,32 @@ def conversation_page(
     return ConversationPage(items=items, filter=chosen, next_cursor=next_cursor)
 
 
+def _rows_and_pinned(comments: QuerySet[Comment]) -> tuple[list[ListedComment], int | None]:
+    """The comments as ListedComments, and the pinned comment's id they were annotated with."""
+    rows, pinned_ids = [], set()
+    for row in comments.values(*LISTED_COLUMNS, "pinned_id", author_name=F("author__display_name")):
+        pinned_ids.add(row.pop("pinned_id"))
+        rows.append(ListedComment(**row))
+    return _named(rows), next(iter(pinned_ids), None)
+
+
+def _pinned_first(rows: list[ListedComment], pinned_id: int) -> list[ListedComment]:
+    """The pinned comment, then the others: moved up if among them, else read."""
+    pinned = [row for row in rows if row.pk == pinned_id] or _rows(
+        Comment.objects.filter(pk=pinned_id)
+    )
+    return pinned + [row for row in rows if row.pk != pinned_id]
+
+
 def _rows(comments: QuerySet[Comment], *, with_parent: bool = False) -> list[ListedComment]:
     """The comments as ListedComments; with_parent for those shown away from their thread."""
     names = {"author_name": F("author__display_name")}
     if with_parent:
         names["parent_author_name"] = F("parent__author__display_name")
-    rows = [ListedComment(**row) for row in comments.values(*LISTED_COLUMNS, **names)]
+    return _named([ListedComment(**row) for row in comments.values(*LISTED_COLUMNS, **names)])
+
+
+def _named(rows: list[ListedComment]) -> list[ListedComment]:
     for row in rows:  # an account made without a name still shows as someone
         row.author_name = public_name(row.author_name)
         if row.parent_author_name is not None:

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from stoa.accounts.limits import Limit
 from stoa.accounts.models import User
 from stoa.conversation import rules
+from stoa.conversation.inbox import waiting
 from stoa.conversation.models import Comment, Like, Notification
 from stoa.conversation.notifications.services import notify, notify_followers
 from stoa.conversation.people.services import toggle_follow, toggle_row, toggle_saved
@@ -103,9 +104,10 @@ def post_comment(
     thread's author hears of a reply, and so does the author of the reply answered.
 
     The same submission token twice from one author returns the comment stored first, and
-    counts once against the posting limit.
+    counts once against the posting limit. A learner's new thread waits for the team in
+    their inbox, and a reply from the team takes its thread out (inbox.waiting).
     """
-    _participant(user=author, run=run, step=step)
+    viewer = _participant(user=author, run=run, step=step)
     text = clean_text(text)
     replied_to = parent
     if parent is not None:
@@ -129,6 +131,8 @@ def post_comment(
         team_role=team_role_of(user=author, run=run),
         created_at=timezone.now(),
         submission_token=submission_token,
+        waiting=waiting.waits_when_posted(parent=parent, by_team=viewer.is_team),
+        is_question=waiting.asks_a_question(text),
     )
     try:
         with transaction.atomic():
@@ -138,6 +142,9 @@ def post_comment(
         if earlier is None:
             raise
         return earlier
+    waiting.count_new(comment)
+    if parent is not None and viewer.is_team:
+        waiting.stop_waiting(parent)
     if parent is not None:
         count_reply(comment, +1)
         _notify_reply(reply=comment, thread=parent, replied_to=replied_to)
@@ -191,7 +198,8 @@ def edit_comment(*, comment: Comment, editor: User, text: str) -> Comment:
     comment.body = clean_text(text)
     comment.body_html = render_comment_markdown(comment.body)
     comment.edited_at = timezone.now()
-    comment.save(update_fields=["body", "body_html", "edited_at"])
+    comment.is_question = waiting.asks_a_question(comment.body)
+    comment.save(update_fields=["body", "body_html", "edited_at", "is_question"])
     return comment
 
 
@@ -209,14 +217,16 @@ def delete_comment(*, comment: Comment, user: User) -> None:
     The row stays, emptied and marked deleted: a comment with replies shows as "This comment
     was deleted" so its thread stays readable, and one without is no longer listed. Keeping the
     row keeps its reports and moderation log. A reply's deletion lowers its parent's count
-    (unless a moderator's hiding did already).
+    (unless a moderator's hiding did already). A deleted comment no longer waits for the team
+    nor stays pinned.
     """
     require_deletable(user=user, comment=comment)
     current = locked(comment)
     if not current.is_deleted:
         Comment.objects.filter(pk=comment.pk).update(
-            deleted_at=timezone.now(), body="", body_html="", edited_at=None
+            deleted_at=timezone.now(), body="", body_html="", edited_at=None, pinned_at=None
         )
+        waiting.stop_waiting(current)
         if not current.is_hidden:
             count_reply(current, -1)
     comment.refresh_from_db()
@@ -228,7 +238,7 @@ def locked(comment: Comment) -> Comment:
     it, such as whether a reply still counts in its thread."""
     return (
         Comment.objects.select_for_update()
-        .only("parent_id", "deleted_at", "hidden_at")
+        .only("parent_id", "deleted_at", "hidden_at", "run_id", "step_id", "team_role")
         .get(pk=comment.pk)
     )
 

@@ -24,6 +24,7 @@ from stoa.conversation.comments.forms import CommentForm, EditForm
 from stoa.conversation.comments.rendering import (
     Links,
     comment_html,
+    pin_url,
     render_comments,
     replies_html,
     report_url,
@@ -32,6 +33,7 @@ from stoa.conversation.comments.selectors import Filter
 from stoa.conversation.models import Comment
 from stoa.conversation.rules import Viewer, viewer_at
 from stoa.courses.models import CourseRun
+from stoa.courses.permissions import Can, may
 from stoa.learning.access import StepAccess, step_access
 from stoa.lib.http import AuthenticatedHttpRequest, HtmxHttpRequest, safe_next
 from stoa.lib.keyset import cursor_from
@@ -110,6 +112,10 @@ def conversation_context(
         csrf_token=get_token(request),
         report_url=report_url(access.course.slug),
         reply_in_place=reply_in_place,
+        # A query, for the team only: learners' pages cost what they did.
+        pin_url=pin_url(access.course.slug)
+        if access.is_team and may(user=request.user, course=access.course, action=Can.PIN)
+        else "",
     )
     return {
         "access": access,

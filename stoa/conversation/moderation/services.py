@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from stoa.accounts.models import User
 from stoa.conversation import rules
 from stoa.conversation.comments.services import count_reply, locked
+from stoa.conversation.inbox import waiting
 from stoa.conversation.models import Comment, ModerationAction, Report
 from stoa.conversation.notifications.services import notify_moderation
 from stoa.lib.refusals import AlreadyDone, Invalid, NotAllowed, NotFound
@@ -81,14 +82,18 @@ def report_comment(*, reporter: User, comment: Comment, reason: str) -> Report:
 
 @transaction.atomic
 def hide_comment(*, moderator: User, comment: Comment, reason: str) -> ModerationAction:
-    """Hides a comment from learners, with a reason shown to its author; resolves its reports."""
+    """Hides a comment from learners, with a reason shown to its author; resolves its reports.
+    A hidden comment no longer waits for the team nor stays pinned."""
     reason = _clean_reason(reason)
     _require_moderator(moderator=moderator, comment=comment)
     now = timezone.now()
     current = locked(comment)
     if current.is_hidden:
         raise NothingToDo(_("This comment is already hidden."))
-    Comment.objects.filter(pk=comment.pk).update(hidden_at=now, hidden_reason=reason)
+    Comment.objects.filter(pk=comment.pk).update(
+        hidden_at=now, hidden_reason=reason, pinned_at=None
+    )
+    waiting.stop_waiting(current)
     if not current.is_deleted:
         count_reply(current, -1)
     comment.hidden_at, comment.hidden_reason = now, reason
@@ -104,7 +109,8 @@ def hide_comment(*, moderator: User, comment: Comment, reason: str) -> Moderatio
 
 @transaction.atomic
 def restore_comment(*, moderator: User, comment: Comment) -> ModerationAction:
-    """Shows a hidden comment again. The log keeps why it was hidden."""
+    """Shows a hidden comment again. The log keeps why it was hidden. A learner's thread that
+    no team member has answered waits for the team again."""
     _require_moderator(moderator=moderator, comment=comment)
     now = timezone.now()
     current = locked(comment)
@@ -113,6 +119,8 @@ def restore_comment(*, moderator: User, comment: Comment) -> ModerationAction:
     Comment.objects.filter(pk=comment.pk).update(hidden_at=None, hidden_reason="")
     if not current.is_deleted:
         count_reply(current, +1)
+        if waiting.waits_again(current):
+            waiting.start_waiting(current)
     comment.hidden_at, comment.hidden_reason = None, ""
     return _decide(
         moderator=moderator,

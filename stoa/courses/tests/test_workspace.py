@@ -82,9 +82,12 @@ def test_the_overview_shows_runs_with_their_learner_counts(course, educator):
 # Every team route against the table: (URL name, the capability it needs).
 TEAM_ROUTES = [
     ("courses:overview", Can.SEE_WORKSPACE),
+    ("runs:list", Can.MANAGE_RUNS),
+    ("runs:new", Can.MANAGE_RUNS),
     ("moderation:queue", Can.MODERATE),
     ("learners:list", Can.SEE_LEARNERS),
     ("learners:csv", Can.SEE_LEARNERS),
+    ("team:list", Can.SEE_WORKSPACE),
 ]
 
 

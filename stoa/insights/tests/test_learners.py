@@ -40,7 +40,7 @@ def learners(course, learner):
 def test_the_team_sees_each_learner_s_record(course, educator, learners):
     page = signed_in(educator).get(url(course)).content.decode()
     assert "Lee Learner" in page and "lee@example.org" in page
-    assert "<td class=\"number\">4</td>" in page and "75.3%" in page
+    assert '<td class="number">4</td>' in page and "75.3%" in page
     assert page.count("<tr>") == 1 + 50  # a page of 50
     assert "Older learners" in page
 

@@ -2,7 +2,9 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from stoa.courses.models import Course, CourseRun
+from stoa.courses.models import Course
+from stoa.courses.services import create_run
+from stoa.lib.refusals import Invalid
 
 
 def iso_date(value: str) -> datetime.date:
@@ -29,9 +31,10 @@ class Command(BaseCommand):
             raise CommandError(f"No course with slug {slug!r}.")
         if action == "create":
             starts_on = iso_date(options["starts"])
-            if course.runs.filter(starts_on=starts_on).exists():
-                raise CommandError(f"{slug} already has a run starting {starts_on}.")
-            run = CourseRun.objects.create(course=course, starts_on=starts_on)
+            try:
+                run = create_run(course=course, by=None, starts_on=starts_on)
+            except Invalid as exc:
+                raise CommandError(f"{slug}: {exc}") from exc
             self.stdout.write(f"Created run {run.pk} of {slug}: {run.starts_on} to {run.ends_on}")
         else:
             runs = course.runs.order_by("starts_on")
@@ -39,6 +42,5 @@ class Command(BaseCommand):
                 self.stdout.write(f"{slug} has no runs. Create one with `stoa run create`.")
             for run in runs:
                 self.stdout.write(
-                    f"{run.pk:>6}  {run.starts_on} to {run.ends_on}  "
-                    f"{run.enrolments.count()} learner(s)"
+                    f"{run.pk:>6}  {run.starts_on} to {run.ends_on}  {run.learner_count} learner(s)"
                 )

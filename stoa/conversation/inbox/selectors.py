@@ -1,0 +1,175 @@
+"""Reads of the team's inbox: a run's comments waiting for the team, and how many wait on
+each step.
+
+The page costs the same with ten comments or a million: the list is one range scan of a
+partial index that holds only waiting comments (comment_inbox_idx, or comment_inbox_step_idx
+for one step), capped at PAGE_SIZE, never counted; the counts are WaitingCount rows, one per
+step, kept by inbox.waiting. Handling the listed comments brings the next ones up.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from stoa.accounts.models import public_name
+from stoa.conversation.models import Comment, WaitingCount
+from stoa.courses.models import Course, CourseRun, Step
+from stoa.lib.dates import ago
+from stoa.lib.refusals import NotFound
+
+PAGE_SIZE = 50
+# Questions first, then the most liked, the most replied to, and the longest waiting.
+INBOX_ORDER = ("-is_question", "-like_count", "-reply_count", "created_at", "id")
+_STEP_NUMBER = re.compile(r"([0-9]{1,4})\.([0-9]{1,4})")
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    run: CourseRun
+    week: int | None = None
+    step: Step | None = None
+
+
+@dataclass(slots=True)
+class WaitingComment:
+    pk: int
+    author_name: str
+    body_html: str  # sanitised when written
+    is_question: bool
+    like_count: int
+    reply_count: int
+    created_at: datetime.datetime
+    week_number: int
+    position: int
+    step_title: str
+
+    @classmethod
+    def of(cls, comment: Comment) -> "WaitingComment":
+        """The same for a Comment, with its author and step's week loaded."""
+        return cls(
+            pk=comment.pk,
+            author_name=comment.author.public_name,
+            body_html=comment.body_html,
+            is_question=comment.is_question,
+            like_count=comment.like_count,
+            reply_count=comment.reply_count,
+            created_at=comment.created_at,
+            week_number=comment.step.week.number,
+            position=comment.step.position,
+            step_title=comment.step.title,
+        )
+
+    @property
+    def step_number(self) -> str:
+        return f"{self.week_number}.{self.position}"
+
+    @property
+    def waiting_for(self) -> str:
+        return ago(self.created_at)
+
+
+@dataclass(frozen=True)
+class StepCount:
+    step_number: str
+    step_title: str
+    week_number: int
+    count: int
+
+
+def default_run(course: Course, *, today: datetime.date | None = None) -> CourseRun | None:
+    """The run the inbox opens on: the latest that has started, else the first to come."""
+    today = today or timezone.localdate()
+    runs = CourseRun.objects.filter(course=course)
+    started = runs.filter(starts_on__lte=today).order_by("-starts_on", "-pk").first()
+    return started or runs.order_by("starts_on", "pk").first()
+
+
+def inbox_filter(course: Course, query) -> InboxFilter | None:
+    """The run, week and step chosen in the query string (?run=<id>&week=<n>&step=<w.p>);
+    NotFound for anything that is not one of this course's; None when it has no run."""
+    run_id = query.get("run", "")
+    if run_id:
+        if not (run_id.isascii() and run_id.isdigit() and len(run_id) <= 18):
+            raise NotFound(_("There is no such run of this course."))
+        run = CourseRun.objects.filter(course=course, pk=int(run_id)).first()
+        if run is None:
+            raise NotFound(_("There is no such run of this course."))
+    else:
+        run = default_run(course)
+        if run is None:
+            return None
+    week = None
+    if value := query.get("week", ""):
+        if not (value.isascii() and value.isdigit() and 1 <= int(value[:4]) <= course.week_count):
+            raise NotFound(_("This course has no such week."))
+        week = int(value)
+    step = None
+    if value := query.get("step", ""):
+        match = _STEP_NUMBER.fullmatch(value)
+        step = (
+            Step.objects.select_related("week")
+            .filter(week__course=course, week__number=match[1], position=match[2])
+            .first()
+            if match
+            else None
+        )
+        if step is None or (week is not None and step.week.number != week):
+            raise NotFound(_("This course has no such step."))
+    return InboxFilter(run=run, week=week, step=step)
+
+
+def waiting_comments(chosen: InboxFilter, *, size: int = PAGE_SIZE) -> list[WaitingComment]:
+    """The first `size` comments waiting in the run (on the step, or the week), in the
+    inbox's order."""
+    comments = Comment.objects.filter(run=chosen.run, waiting=True)
+    if chosen.step is not None:
+        comments = comments.filter(step=chosen.step)
+    elif chosen.week is not None:
+        steps = Step.objects.filter(week__course_id=chosen.run.course_id, week__number=chosen.week)
+        comments = comments.filter(step__in=steps.values("pk"))
+    rows = comments.order_by(*INBOX_ORDER).values(
+        *("pk", "body_html", "is_question", "like_count", "reply_count", "created_at"),
+        author_name=F("author__display_name"),
+        week_number=F("step__week__number"),
+        position=F("step__position"),
+        step_title=F("step__title"),
+    )[:size]
+    items = [WaitingComment(**row) for row in rows]
+    for item in items:
+        item.author_name = public_name(item.author_name)
+    return items
+
+
+def waiting_counts(run: CourseRun) -> list[StepCount]:
+    """How many comments wait on each step of the run that has any, in course order."""
+    rows = (
+        WaitingCount.objects.filter(run=run, count__gt=0)
+        .order_by("step__week__number", "step__position")
+        .values("count", "step__title", "step__week__number", "step__position")
+    )
+    return [
+        StepCount(
+            step_number=f"{row['step__week__number']}.{row['step__position']}",
+            step_title=row["step__title"],
+            week_number=row["step__week__number"],
+            count=row["count"],
+        )
+        for row in rows
+    ]
+
+
+def team_comment(course: Course, comment_id: int) -> Comment:
+    """A comment of the course that starts a thread, for the inbox's and pinning's writes,
+    with what they check loaded; NotFound otherwise."""
+    comment = (
+        Comment.objects.select_related("author", "run__course", "step__week__course")
+        .filter(pk=comment_id, run__course=course, parent__isnull=True)
+        .first()
+    )
+    if comment is None:
+        raise NotFound(_("No such comment in this course."))
+    return comment
