@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("stoa.conversation.inbox.urls")),
     path("", include("stoa.conversation.notifications.urls")),
     path("", include("stoa.conversation.people.urls")),
+    path("", include("stoa.conversation.announcements.urls")),
     path("", include("stoa.assessments.polls.urls")),
     path("", include("stoa.assessments.questions.urls")),
     path("", include("stoa.assessments.peer.urls")),

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from stoa.courses.models import CourseRun, Step
+from stoa.courses.models import Course, CourseRun, Step
 
 
 class CommentQuerySet(models.QuerySet):
@@ -266,6 +266,7 @@ class Notification(models.Model):
         MODERATION = "moderation", "Moderation decision on your comment"
         PEER_REVIEW = "peer-review", "Review of your work"
         CERTIFICATE = "certificate", "Certificate earned"
+        ANNOUNCEMENT = "announcement", "Announcement from a course's team"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -282,6 +283,10 @@ class Notification(models.Model):
     # the link follows the course if its address changes.
     step = models.ForeignKey(
         Step, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # What an announcement's notification is about (its link is the announcement's course).
+    announcement = models.ForeignKey(
+        "Announcement", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     text = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
@@ -300,3 +305,67 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} for {self.recipient}"
+
+
+class Announcement(models.Model):
+    """A message from a course's team to the active learners of one of its runs: an email to
+    each (announcements.services sends them in batches) and an on-site notification.
+
+    Sending starts at send_at (null: as soon as it is created). recipients is fixed when
+    sending starts; delivered grows with each batch, in the batch's transaction, and
+    last_enrolment_id is where the next batch starts, so a batch run twice sends nothing.
+    """
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="announcements")
+    run = models.ForeignKey(CourseRun, on_delete=models.CASCADE, related_name="announcements")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    subject = models.CharField(max_length=200)
+    body = models.TextField(max_length=20000)
+    # Rendered and sanitised once, when written (stoa.lib.markdown): pages and emails show it.
+    body_html = models.TextField()
+    send_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # When the last batch ran: send_due_announcements restarts a send that has gone quiet.
+    batch_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.PositiveIntegerField(default=0)
+    delivered = models.PositiveIntegerField(default=0)
+    last_enrolment_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["course", "-created_at", "-id"], name="announcement_course_idx"),
+            models.Index(
+                fields=["send_at"],
+                name="announcement_pending_idx",
+                condition=Q(finished_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject
+
+    @property
+    def status(self) -> str:
+        if self.finished_at is not None:
+            return "sent"
+        if self.started_at is not None:
+            return "sending"
+        return "scheduled"
+
+
+class CourseEmailOptOut(models.Model):
+    """A learner who wants no announcement emails (nor their notifications) from a course."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="course_email_opt_out_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} opted out of {self.course}"

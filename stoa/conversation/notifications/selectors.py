@@ -41,6 +41,9 @@ def notification_url(notification: Notification) -> str | None:
         return comment_url(notification.comment)
     if notification.step is not None:
         return f"{notification.step.get_absolute_url()}#peer-review"
+    if notification.announcement is not None:
+        # An announcement is the course's news: its page. Needs announcement.course loaded.
+        return notification.announcement.course.get_absolute_url()
     if notification.kind == Notification.Kind.CERTIFICATE:
         # By name: certificates are an app above this one.
         return reverse("certificates:achievements")
@@ -61,6 +64,8 @@ def summary(notification: Notification) -> str:
         return notification.text or _("A moderator reviewed your comment.")
     if notification.kind == Notification.Kind.CERTIFICATE:
         return notification.text or _("You earned a certificate.")
+    if notification.kind == Notification.Kind.ANNOUNCEMENT:
+        return _("Announcement: %(subject)s") % {"subject": notification.text}
     who = notification.actor.public_name if notification.actor else _("Someone")
     if notification.kind == Notification.Kind.PEER_REVIEW:
         return _("%(name)s reviewed your work") % {"name": who}
@@ -99,7 +104,7 @@ def activity_page(*, user: User, cursor: Cursor | None = None) -> Page:
     """A page of the user's notifications, newest first."""
     inbox = with_readability(
         Notification.objects.filter(recipient=user).select_related(
-            "actor", "comment__step__week__course", "step__week__course"
+            "actor", "comment__step__week__course", "step__week__course", "announcement__course"
         ),
         user,
     )

@@ -88,6 +88,8 @@ TEAM_ROUTES = [
     ("learners:list", Can.SEE_LEARNERS),
     ("learners:csv", Can.SEE_LEARNERS),
     ("team:list", Can.SEE_WORKSPACE),
+    ("announcements:list", Can.ANNOUNCE),
+    ("announcements:new", Can.ANNOUNCE),
 ]
 
 
