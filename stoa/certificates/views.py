@@ -15,7 +15,7 @@ from stoa.certificates.models import Certificate
 from stoa.learning import selectors as learning
 from stoa.lib import ratelimit
 from stoa.lib.http import AuthenticatedHttpRequest
-from stoa.lib.refusals import AlreadyDone, Invalid, NotFound
+from stoa.lib.refusals import AlreadyDone, Invalid, NotFound, TooMany
 from stoa.lib.sharing import linkedin_add_to_profile_url
 
 # Look-ups by code, per client address: plenty for people, too few to guess codes by.
@@ -32,18 +32,17 @@ def _looked_up(request: HttpRequest, code: str) -> Certificate:
         window_seconds=LOOKUP_WINDOW_SECONDS,
     )
     if not result.allowed:
-        raise TooManyLookups(result.retry_after)
+        raise TooMany(_("Too many look-ups."), retry_after=result.retry_after)
+    return _certificate(code)
+
+
+def _certificate(code: str) -> Certificate:
     certificate = selectors.certificate_at(code)
     if certificate is None:
         raise NotFound(
             _("There is no certificate with this code. Check it against the certificate.")
         )
     return certificate
-
-
-class TooManyLookups(Exception):
-    def __init__(self, retry_after: int) -> None:
-        self.retry_after = retry_after
 
 
 def _too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
@@ -69,7 +68,7 @@ def _holders(request: HttpRequest, code: str) -> Certificate:
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     try:
         certificate = _looked_up(request, code)
-    except TooManyLookups as refusal:
+    except TooMany as refusal:
         return _too_many(request, refusal.retry_after)
     is_holder = certificate.user_id == request.user.pk
     is_team = learning.is_course_team(user=request.user, course=certificate.course)
@@ -158,7 +157,7 @@ def status(request: HttpRequest, code: str) -> HttpResponse:
 
     try:
         certificate = _looked_up(request, code)
-    except TooManyLookups as refusal:
+    except TooMany as refusal:
         response = JsonResponse({"error": "too many look-ups"}, status=429)
         response["Retry-After"] = str(refusal.retry_after)
         return response
@@ -175,30 +174,36 @@ def site_key(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def revoke(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
-    certificate = selectors.certificate_at(code)
-    if certificate is None:
-        raise NotFound(_("There is no certificate with this code."))
-    try:
-        services.revoke(
+    certificate = _certificate(code)
+    return _decided(
+        request,
+        certificate,
+        lambda: services.revoke(
             certificate=certificate, by=request.user, reason=request.POST.get("reason", "")
-        )
-    except (Invalid, AlreadyDone) as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, _("The certificate is revoked. Its page now says so."))
-    return redirect(certificate)
+        ),
+        _("The certificate is revoked. Its page now says so."),
+    )
 
 
 @login_required
 @require_POST
 def restore(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
-    certificate = selectors.certificate_at(code)
-    if certificate is None:
-        raise NotFound(_("There is no certificate with this code."))
+    certificate = _certificate(code)
+    return _decided(
+        request,
+        certificate,
+        lambda: services.restore(certificate=certificate, by=request.user),
+        _("The certificate is valid again."),
+    )
+
+
+def _decided(request: HttpRequest, certificate: Certificate, decide, done: str) -> HttpResponse:
+    """Carries out the team's decision and goes back to the certificate's page, saying what
+    happened or why not (NotAllowed passes on as a 403)."""
     try:
-        services.restore(certificate=certificate, by=request.user)
-    except AlreadyDone as refusal:
+        decide()
+    except (Invalid, AlreadyDone) as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, _("The certificate is valid again."))
+        messages.success(request, done)
     return redirect(certificate)
