@@ -29,7 +29,7 @@ from stoa.certificates.models import Certificate, CertificateDecision
 from stoa.conversation.models import Notification
 from stoa.conversation.notifications.services import notify
 from stoa.courses.models import Course, CourseTeamMember, TeamRole, Week
-from stoa.learning import selectors as learning
+from stoa.courses.permissions import Can, may
 from stoa.learning.extensions import LearnerRecord
 from stoa.learning.models import Enrolment
 from stoa.lib.refusals import AlreadyDone, Invalid, NotAllowed
@@ -204,7 +204,7 @@ def issue_for_enrolment(enrolment: Enrolment) -> list[Certificate]:
 
 
 def require_certificate_team(*, user: User, certificate: Certificate) -> None:
-    if not learning.is_course_team(user=user, course=certificate.course):
+    if not may(user=user, course=certificate.course, action=Can.REVOKE_CERTIFICATES):
         raise NotAllowed(_("Only the course's team can revoke or restore its certificates."))
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from stoa.certificates import selectors, services
 from stoa.certificates.models import Certificate
-from stoa.learning import selectors as learning
+from stoa.courses.permissions import Can, may
 from stoa.lib import ratelimit
 from stoa.lib.http import AuthenticatedHttpRequest
 from stoa.lib.refusals import AlreadyDone, Invalid, NotFound, TooMany
@@ -71,7 +71,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     except TooMany as refusal:
         return _too_many(request, refusal.retry_after)
     is_holder = certificate.user_id == request.user.pk
-    is_team = learning.is_course_team(user=request.user, course=certificate.course)
+    is_team = may(user=request.user, course=certificate.course, action=Can.REVOKE_CERTIFICATES)
     url = settings.SITE_URL + certificate.get_absolute_url()
     title = _("%(kind)s: %(course)s") % {
         "kind": certificate.get_kind_display(),
