@@ -20,20 +20,18 @@ own services, which decide from the database and not from this object.
 """
 
 import datetime
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from stoa.accounts.models import User
 from stoa.courses.models import Course, CourseRun, Step
 from stoa.learning import selectors
+from stoa.learning.extensions import named_in_settings
 from stoa.learning.models import Enrolment
 from stoa.lib.refusals import NotFound
 
@@ -91,8 +89,7 @@ class StepPanel:
     context: dict[str, Any]
 
 
-@functools.cache
 def step_panels() -> list[Callable[[HttpRequest, StepAccess], StepPanel | None]]:
     """The panel functions named in settings.STOA_STEP_PANELS, so this app imports none of
     the apps built on it."""
-    return [import_string(path) for path in settings.STOA_STEP_PANELS]
+    return named_in_settings("STOA_STEP_PANELS")

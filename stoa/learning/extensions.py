@@ -35,13 +35,15 @@ class StepState:
 
 def step_states(enrolment: Enrolment, steps: list[Step]) -> dict[int, StepState]:
     states: dict[int, StepState] = {}
-    for read_states in _imported("STOA_STEP_STATES"):
+    for read_states in named_in_settings("STOA_STEP_STATES"):
         states.update(read_states(enrolment, steps))
     return states
 
 
 def progress_panels(request: HttpRequest, enrolment: Enrolment) -> list["StepPanel"]:
-    panels = (make_panel(request, enrolment) for make_panel in _imported("STOA_PROGRESS_PANELS"))
+    panels = (
+        make_panel(request, enrolment) for make_panel in named_in_settings("STOA_PROGRESS_PANELS")
+    )
     return [panel for panel in panels if panel is not None]
 
 
@@ -96,9 +98,11 @@ class LearnerRecord:
 
 
 def progress_hooks() -> list[Callable[[LearnerRecord], None]]:
-    return _imported("STOA_PROGRESS_HOOKS")
+    return named_in_settings("STOA_PROGRESS_HOOKS")
 
 
 @functools.cache
-def _imported(setting: str) -> list[Callable[..., Any]]:
+def named_in_settings(setting: str) -> list[Callable[..., Any]]:
+    """The functions a setting lists by dotted path, imported once: how apps built on another
+    plug into it without that app importing them."""
     return [import_string(path) for path in getattr(settings, setting, [])]

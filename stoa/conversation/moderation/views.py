@@ -1,15 +1,12 @@
 """Pages for reporting comments and for the course team's moderation queue."""
 
-import functools
 from collections.abc import Callable
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,6 +18,7 @@ from stoa.conversation.notifications.selectors import comment_url
 from stoa.courses.models import Course
 from stoa.courses.permissions import capabilities, flags
 from stoa.learning.access import StepPanel
+from stoa.learning.extensions import named_in_settings
 from stoa.lib.http import AuthenticatedHttpRequest
 from stoa.lib.refusals import AlreadyDone, NotFound
 
@@ -110,12 +108,11 @@ def _back_to_queue(request: HttpRequest, course: Course) -> HttpResponse:
     return redirect(f"{url}?page={page}" if page > 1 else url)
 
 
-@functools.cache
 def moderation_panels() -> list[Callable[[HttpRequest, Course], StepPanel | None]]:
     """The functions named in settings.STOA_MODERATION_PANELS, each (request, course) ->
     StepPanel | None: sections that apps built on the conversation (peer review's reported
     work) add to the queue, so that this app imports none of them."""
-    return [import_string(path) for path in getattr(settings, "STOA_MODERATION_PANELS", [])]
+    return named_in_settings("STOA_MODERATION_PANELS")
 
 
 @login_required
