@@ -7,7 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render, resolve_url
@@ -36,7 +36,7 @@ def _refused(
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     next_url = safe_next(request)
-    form = SignUpForm()
+    form = SignUpForm(initial={"email": _suggested_email(request)})
     if request.method == "POST":
         if refusal := limits.check_sign_up(request):
             typed = {name: request.POST.get(name, "") for name in ("email", "display_name")}
@@ -53,6 +53,16 @@ def signup(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"Welcome to {settings.SITE_NAME}, {user.public_name}.")
                 return redirect(next_url or "/")
     return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+
+
+def _suggested_email(request: HttpRequest) -> str:
+    """The address in ?email=, for the form to start with, if the form's field would take
+    it; else "". A team invitation's link sends the invited address here
+    (courses.team_views.invitation); it is only a suggestion, which the person may change."""
+    try:
+        return SignUpForm.base_fields["email"].clean(request.GET.get("email", ""))
+    except ValidationError:
+        return ""
 
 
 @sensitive_post_parameters("password")

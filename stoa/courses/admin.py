@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from stoa.courses.models import (
     Course,
@@ -11,6 +12,7 @@ from stoa.courses.models import (
     PeerReviewSettings,
     Question,
     Step,
+    TeamInvitation,
     TranscriptCue,
     Week,
 )
@@ -105,3 +107,27 @@ class QuestionAdmin(admin.ModelAdmin):
 class MediaFileAdmin(admin.ModelAdmin):
     list_display = ["path", "course", "size"]
     list_filter = ["course"]
+
+
+@admin.register(TeamInvitation)
+class TeamInvitationAdmin(admin.ModelAdmin):
+    """Invitations are made on the course's Team tab (courses.services.invite), which emails
+    the link and stores the address as sign-in compares it, so none is added here; an
+    address or course changed here would not be the one the link was sent for. What staff
+    may do: look one up, give it another role or a later expiry, or delete it (cancelling
+    it, as the Team tab does)."""
+
+    list_display = ["email", "course", "role", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["course", "role"]
+    list_select_related = ["course"]
+    search_fields = ["email"]
+    fields = [
+        *("email", "course", "role", "invited_by", "token"),
+        *("created_at", "expires_at", "accepted_at"),
+    ]
+    # The token is the link's whole secret: shown so staff can compare it, never typed over.
+    readonly_fields = ["email", "course", "invited_by", "token", "created_at", "accepted_at"]
+    ordering = ["-created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

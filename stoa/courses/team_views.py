@@ -145,13 +145,16 @@ def cancel(request: AuthenticatedHttpRequest, slug: str, invitation_id: int) -> 
 @never_cache
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """The emailed link: the invited account joins the team; anyone signed out signs up (or
-    in, if the address has an account by now) and comes back here."""
+    in, if the address has an account by now) and comes back here. Sign-up starts with the
+    invited address filled in: it is the one the invitation accepts."""
     try:
         if not request.user.is_authenticated:
             found = services.pending_invitation(token=token)
-            has_account = User.objects.filter(email__iexact=found.email).exists()
-            where = "accounts:signin" if has_account else "accounts:signup"
-            return redirect(f"{reverse(where)}?{urlencode({'next': request.path})}")
+            if User.objects.filter(email__iexact=found.email).exists():
+                query = {"next": request.path}
+                return redirect(f"{reverse('accounts:signin')}?{urlencode(query)}")
+            query = {"next": request.path, "email": found.email}
+            return redirect(f"{reverse('accounts:signup')}?{urlencode(query)}")
         member = services.accept_invitation(token=token, user=request.user)
     except services.InvitationGone as refusal:
         return render(

@@ -57,6 +57,25 @@ def test_sign_up_page_carries_next_in_the_form_and_to_sign_in(client):
     assert b"/accounts/signin/?next=/courses/reading-data/" in response.content
 
 
+def test_sign_up_starts_with_the_address_in_the_link(client):
+    response = client.get(SIGNUP, {"email": "new.person@example.org", "next": "/x/"})
+
+    assert 'name="email" value="new.person@example.org"' in response.text
+    assert 'name="display_name" autocomplete="name"' in response.text  # nothing else filled
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["not-an-address", '"><script>alert(1)</script>@example.org', "a@b", f"{'a' * 250}@x.org"],
+)
+def test_sign_up_ignores_an_address_in_the_link_that_is_not_one(client, email):
+    response = client.get(SIGNUP, {"email": email})
+
+    assert response.status_code == 200
+    assert 'name="email" autocomplete="email"' in response.text  # no value
+    assert "<script>alert" not in response.text
+
+
 @pytest.mark.parametrize("email", ["lee@example.org", "LEE@example.org", "Lee@Example.ORG"])
 def test_sign_up_refuses_an_address_already_used_in_any_case(client, learner, email):
     response = sign_up(client, email=email)

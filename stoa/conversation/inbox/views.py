@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -45,8 +46,11 @@ def _inbox_url(course: Course) -> str:
 def inbox(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course, allowed = _team_course(request, slug, Can.REPLY)
     chosen = selectors.inbox_filter(course, request.GET)
-    items = selectors.waiting_comments(chosen) if chosen else []
-    counts = selectors.waiting_counts(chosen.run) if chosen else []
+    after = selectors.inbox_cursor_from(request.GET)
+    page, counts = selectors.InboxPage(items=[], next_cursor=None), []
+    if chosen:
+        page = selectors.waiting_comments(chosen, after=after)
+        counts = selectors.waiting_counts(chosen.run)
     context = {
         "course": course,
         "can": flags(allowed),
@@ -54,13 +58,26 @@ def inbox(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "chosen": chosen,
         "runs": course.runs.order_by("-starts_on", "-pk") if chosen else [],
         "weeks": range(1, course.week_count + 1),
-        "items": [(item, reply_form(item)) for item in items],
-        "full": len(items) == selectors.PAGE_SIZE,
+        "items": [(item, reply_form(item)) for item in page.items],
+        "first_page_url": _page_url(chosen) if chosen and after else "",
+        "next_page_url": _page_url(chosen, page.next_cursor) if chosen and page.next_cursor else "",
         "counts": counts,
         "total": sum(count.count for count in counts),
         "return_to": request.get_full_path(),
     }
     return render(request, "conversation/inbox/inbox.html", context)
+
+
+def _page_url(chosen: selectors.InboxFilter, after: selectors.InboxCursor | None = None) -> str:
+    """The inbox's page with the same run, week and step, from the first or after `after`."""
+    query: dict[str, str | int] = {"run": chosen.run.pk}
+    if chosen.week is not None:
+        query["week"] = chosen.week
+    if chosen.step is not None:
+        query["step"] = f"{chosen.step.week.number}.{chosen.step.position}"
+    if after is not None:
+        query["after"] = str(after)
+    return "?" + urlencode(query)
 
 
 def _done(request: HtmxHttpRequest, course: Course, comment: Comment, message: str):

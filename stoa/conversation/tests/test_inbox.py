@@ -1,18 +1,25 @@
 """The course team's inbox: which comments wait for the team (and which are questions), kept
 on the comment with its step's count in the transaction of every write; the inbox page, its
-order and filters, replying in place and marking handled; who may."""
+order, filters and pages, replying in place and marking handled; who may; and `stoa inbox
+backfill` for the threads written before the inbox."""
 
 import datetime
+import html
+import io
+import re
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from stoa.conversation.comments import services as conversation
 from stoa.conversation.inbox import selectors as inbox
 from stoa.conversation.inbox import services
 from stoa.conversation.inbox.waiting import asks_a_question
-from stoa.conversation.models import Comment, WaitingCount
+from stoa.conversation.management.commands import inbox as inbox_command
+from stoa.conversation.models import Comment, ModerationAction, WaitingCount
 from stoa.conversation.moderation import services as moderation
 from stoa.courses.models import Course, CourseTeamMember, TeamRole
 from stoa.learning import services as learning
@@ -171,7 +178,7 @@ def test_the_inbox_lists_questions_first_then_likes_replies_and_age(course, lear
     Comment.objects.update(waiting=True)
     chosen = inbox.inbox_filter(course, {})
     assert chosen is not None
-    order = [item.pk for item in inbox.waiting_comments(chosen)]
+    order = [item.pk for item in inbox.waiting_comments(chosen).items]
     assert order == [question.pk, replied.pk, liked.pk, old.pk, new.pk]
 
 
@@ -268,6 +275,118 @@ def test_the_inbox_costs_the_same_with_10_or_1000_comments(
     assert f"{count + 3} comments waiting" in response.content.decode()
 
 
+# --- Pages -------------------------------------------------------------------------------
+
+
+def inbox_key(comment: Comment) -> tuple:
+    """A comment's place in the inbox's order (selectors.INBOX_ORDER), computed here."""
+    return (
+        not comment.is_question,
+        -comment.like_count,
+        -comment.reply_count,
+        comment.created_at,
+        comment.pk,
+    )
+
+
+def make_tied_comments(learner, course, count: int) -> list[Comment]:
+    """count waiting comments whose keys tie in every way the order can: questions and not,
+    likes and replies from a few values (0 among them), and moments shared by eight at a
+    time, so only the id tells them apart. Returned in the inbox's order."""
+    comments = make_waiting_comments(learner, course, count)
+    moment = timezone.now().replace(microsecond=123456)
+    for n, comment in enumerate(comments):
+        comment.is_question = n % 5 == 0
+        comment.like_count = (0, 0, 2, 7)[n % 4]
+        comment.reply_count = (0, 1)[n % 3 == 0]
+        comment.created_at = moment - datetime.timedelta(minutes=n // 8)
+    Comment.objects.bulk_update(
+        comments, ["is_question", "like_count", "reply_count", "created_at"]
+    )
+    return sorted(comments, key=inbox_key)
+
+
+def test_pages_follow_one_another_without_skipping_or_repeating(course, learner):
+    expected = [comment.pk for comment in make_tied_comments(learner, course, 60)]
+    chosen = inbox.inbox_filter(course, {})
+    assert chosen is not None
+    seen, after, pages = [], None, 0
+    while True:
+        page = inbox.waiting_comments(chosen, after=after, size=4)
+        seen += [item.pk for item in page.items]
+        pages += 1
+        if page.next_cursor is None:
+            break
+        after = inbox.InboxCursor.parse(str(page.next_cursor))  # through the URL's form
+        assert after == page.next_cursor
+    assert seen == expected and pages == 15
+
+
+def test_the_next_page_link_continues_where_the_page_ended(course, learner, educator):
+    comments = make_tied_comments(learner, course, inbox.PAGE_SIZE + 30)
+    last, first = comments[inbox.PAGE_SIZE - 1], comments[inbox.PAGE_SIZE]
+    assert inbox_key(last)[:3] == inbox_key(first)[:3]  # the pages split a tie in likes
+    client = signed_in(educator)
+    page = client.get(inbox_url(course)).content.decode()
+    assert 'rel="next">Next page</a>' in page and "First page" not in page
+    next_url = re.search(r'href="(\?[^"]*after=[^"]*)" rel="next"', page)
+    assert next_url
+    second = client.get(inbox_url(course, html.unescape(next_url[1]))).content.decode()
+    listed = [int(pk) for pk in re.findall(r'id="inbox-item-([0-9]+)"', page + second)]
+    assert listed == [comment.pk for comment in comments]
+    assert "Next page" not in second and "First page</a>" in second
+
+
+def test_the_next_page_keeps_the_step_chosen(course, learner, educator):
+    make_waiting_comments(learner, course, inbox.PAGE_SIZE + 1, step=(1, 3))
+    make_waiting_comments(learner, course, 5, step=(1, 2))
+    client = signed_in(educator)
+    run = course.runs.earliest("pk")
+    page = client.get(inbox_url(course, f"?run={run.pk}&step=1.3")).content.decode()
+    next_url = html.unescape(re.search(r'href="(\?[^"]*)" rel="next"', page)[1])
+    assert f"run={run.pk}&step=1.3&after=" in next_url
+    second = client.get(inbox_url(course, next_url)).content.decode()
+    assert second.count('id="inbox-item-') == 1
+
+
+def test_page_two_costs_what_page_one_costs(course, learner, educator, django_assert_num_queries):
+    make_tied_comments(learner, course, 3 * inbox.PAGE_SIZE)
+    client = signed_in(educator)
+    first = expect_queries(client, django_assert_num_queries, inbox_url(course), 9)
+    next_url = re.search(r'href="(\?[^"]*)" rel="next"', first.content.decode())
+    assert next_url
+    second = expect_queries(
+        client, django_assert_num_queries, inbox_url(course, html.unescape(next_url[1])), 9
+    )
+    assert second.content.decode().count('id="inbox-item-') == inbox.PAGE_SIZE
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        "garbage",
+        "1.0.0.1",  # a key missing
+        "2.0.0.1767225600000000.1",  # a question is 0 or 1
+        "0.-1.0.1767225600000000.1",
+        "0.0.0.1767225600000000.1.2",
+        "0.0.0.9999999999999999999.1",  # past 10**18
+        "0.0.0.999999999999999999.1",  # no date: after the year 9999
+        "0.0.0.1767225600000000.%C2%B2",
+    ],
+)
+def test_a_damaged_page_address_is_a_bad_request(course, learner, educator, after):
+    make_waiting_comments(learner, course, 3)
+    response = signed_in(educator).get(inbox_url(course, f"?after={after}"))
+    assert response.status_code == 400
+
+
+def test_a_page_after_the_last_waiting_comment_says_so(course, learner, educator):
+    (comment,) = make_waiting_comments(learner, course, 1)
+    after = inbox.InboxCursor(False, 0, 0, comment.created_at, comment.pk)
+    page = signed_in(educator).get(inbox_url(course, f"?after={after}")).content.decode()
+    assert "No more comments are waiting here." in page and "Back to the first page" in page
+
+
 # --- Replying and marking handled ----------------------------------------------------------
 
 
@@ -332,3 +451,129 @@ def test_the_inbox_never_shows_a_learner_s_markup_unescaped(course, enrolled, ed
     post(villain, course, "<script>alert(1)</script> Why?")
     page = signed_in(educator).get(inbox_url(course)).content.decode()
     assert "<script>alert(1)" not in page and "<img src=x" not in page
+
+
+# --- Backfilling the threads written before the inbox --------------------------------------
+
+BEFORE_INBOX = datetime.datetime(2025, 3, 1, 12, tzinfo=datetime.UTC)
+
+
+def written_before_inbox(comment: Comment) -> Comment:
+    Comment.objects.filter(pk=comment.pk).update(created_at=BEFORE_INBOX)
+    return comment
+
+
+def backfill(*args: str) -> str:
+    out = io.StringIO()
+    call_command("inbox", "backfill", *args, "--before", "2025-06-01", stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def waiting_ids() -> set[int]:
+    return set(Comment.objects.filter(waiting=True).values_list("pk", flat=True))
+
+
+@pytest.fixture
+def old_threads(course, learner, other_learner, educator):
+    """What a course held before the inbox: threads to put in it, and others to leave."""
+    old = written_before_inbox
+    threads = {
+        "question": old(make_comment(learner, course, "Why does the axis start at 40?")),
+        "remark": old(make_comment(other_learner, course, "Lovely chart.", step=(1, 3))),
+        "learners only": old(make_comment(learner, course, "A thought.")),
+        "answer deleted": old(make_comment(learner, course, "Another thought.")),
+        "answered": old(make_comment(learner, course, "Is 40 right?")),
+        "by the team": old(make_comment(educator, course, "Welcome!", team_role="educator")),
+        "hidden": old(make_comment(learner, course, "Spam.", hidden_at=BEFORE_INBOX)),
+        "deleted": old(make_comment(learner, course, "Oops.", deleted_at=BEFORE_INBOX)),
+        "restored since": old(make_comment(learner, course, "Back again.")),
+        "handled since": make_comment(learner, course, "Handled, after the inbox."),
+    }
+    make_comment(other_learner, course, "Me too.", parent=threads["learners only"])
+    make_comment(
+        educator,
+        course,
+        "See 1.3.",
+        parent=threads["answer deleted"],
+        team_role="educator",
+        deleted_at=BEFORE_INBOX,
+    )
+    make_comment(educator, course, "Yes.", parent=threads["answered"], team_role="educator")
+    ModerationAction.objects.create(
+        comment=threads["restored since"],
+        moderator=educator,
+        kind=ModerationAction.Kind.RESTORE,
+        created_at=timezone.now(),
+    )
+    Comment.objects.filter(pk=threads["handled since"].pk).update(
+        created_at=datetime.datetime(2025, 7, 1, tzinfo=datetime.UTC)
+    )
+    return threads
+
+
+def test_backfill_puts_the_unanswered_threads_from_before_the_inbox_in_it(
+    course, old_threads, educator
+):
+    output = backfill()
+    expected = ("question", "remark", "learners only", "answer deleted")
+    assert waiting_ids() == {old_threads[name].pk for name in expected}
+    assert "Put 4 comments in the team's inbox." in output and "4/4" in output
+    assert waiting_on(course, 1, 2) == 3 and waiting_on(course, 1, 3) == 1
+    questions = Comment.objects.filter(is_question=True).values_list("pk", flat=True)
+    assert list(questions) == [old_threads["question"].pk]
+    page = signed_in(educator).get(inbox_url(course)).content.decode()
+    assert "4 comments waiting in this run." in page
+    assert page.index("Why does the axis") < page.index("Lovely chart.")
+
+
+def test_backfill_twice_changes_nothing(course, old_threads):
+    backfill()
+    state = list(Comment.objects.order_by("pk").values_list("pk", "waiting", "is_question"))
+    counts = list(WaitingCount.objects.order_by("pk").values_list("step_id", "count"))
+    assert "Put 0 comments in the team's inbox." in backfill()
+    assert list(Comment.objects.order_by("pk").values_list("pk", "waiting", "is_question")) == (
+        state
+    )
+    assert list(WaitingCount.objects.order_by("pk").values_list("step_id", "count")) == counts
+
+
+def test_backfill_goes_in_batches_and_counts_with_what_already_waits(
+    course, enrolled, learner, monkeypatch
+):
+    monkeypatch.setattr(inbox_command, "BATCH", 2)
+    post(learner, course, "Posted with the inbox.")  # already waiting, counted
+    old = [written_before_inbox(make_comment(learner, course, f"Old {n}.")) for n in range(5)]
+    assert "Put 5 comments" in backfill()
+    assert waiting_ids() >= {comment.pk for comment in old}
+    assert waiting_on(course) == 6
+
+
+def test_backfill_of_one_course_leaves_the_others(course, learner, other_course_educator):
+    other = Course.objects.get(slug="other-course")
+    outsider = make_user("x@example.org")
+    elsewhere = written_before_inbox(make_comment(outsider, other, "Elsewhere."))
+    here = written_before_inbox(make_comment(learner, course, "Here."))
+    assert "Put 1 comment of reading-data in" in backfill(course.slug)
+    assert waiting_ids() == {here.pk}
+    backfill()
+    assert waiting_ids() == {here.pk, elsewhere.pk}
+
+
+@pytest.mark.parametrize(
+    "args, refusal",
+    [
+        (["--before", "2999-01-01"], "after the inbox arrived here"),
+        (["--before", "last week"], "is not a date"),
+        (["--before", "2025-02-30"], "is not a date"),
+        (["nope", "--before", "2025-06-01"], "No course with slug 'nope'"),
+    ],
+)
+def test_backfill_refuses_what_it_cannot_do_safely(course, old_threads, args, refusal):
+    with pytest.raises(CommandError, match=refusal):
+        call_command("inbox", "backfill", *args, stdout=io.StringIO(), stderr=io.StringIO())
+    assert not waiting_ids()
+
+
+def test_backfill_needs_the_date_the_inbox_arrived(db):
+    with pytest.raises(CommandError, match="--before"):
+        call_command("inbox", "backfill", stdout=io.StringIO(), stderr=io.StringIO())

@@ -110,7 +110,15 @@ def test_a_new_address_gets_a_link_and_signs_up_through_it_onto_the_team(
     visitor = Client()
     response = visitor.get(link)
     assert response.status_code == 302
-    assert response["Location"] == reverse("accounts:signup") + "?next=" + link.replace("/", "%2F")
+    assert response["Location"] == (
+        reverse("accounts:signup")
+        + "?next="
+        + link.replace("/", "%2F")
+        + "&email=new.person%40example.org"
+    )
+    form = visitor.get(response["Location"]).content.decode()
+    assert 'name="email" value="new.person@example.org"' in form  # to keep, not to retype
+    assert f'name="next" value="{link}"' in form
     response = visitor.post(
         reverse("accounts:signup"),
         {
@@ -166,6 +174,7 @@ def test_a_link_sends_someone_with_an_account_to_sign_in(course, educator, commi
     make_user("N@example.org")  # signed up meanwhile, by themselves
     response = Client().get(link_in(mail.outbox[0]))
     assert response["Location"].startswith(reverse("accounts:signin") + "?next=")
+    assert "email" not in response["Location"]
 
 
 def test_only_the_invited_address_may_accept(course, educator, learner, committed):
@@ -332,6 +341,25 @@ def test_the_team_reads_the_list_without_the_forms(course, educator, refused, te
 def test_staff_may_manage_the_team(course, educator, admin_user, outsider):
     services.invite(course=course, by=admin_user, email=outsider.email, role="host")
     assert member_of(course, outsider).role == TeamRole.HOST
+
+
+def test_staff_find_invitations_in_the_admin_and_cannot_retype_their_link(
+    client, course, educator, admin_user
+):
+    invitation = services.invite(course=course, by=educator, email="n@example.org", role="host")
+    services.invite(course=course, by=educator, email="other@example.org", role="mentor")
+    client.force_login(admin_user)
+    changelist = reverse("admin:courses_teaminvitation_changelist")
+    page = client.get(changelist)
+    assert page.status_code == 200
+    assert "n@example.org" in page.text and "other@example.org" in page.text
+    found = client.get(changelist, {"q": "n@example"}).text
+    assert "n@example.org" in found and "other@example.org" not in found
+    assert "other@example.org" in client.get(changelist, {"role__exact": "mentor"}).text
+    change = client.get(reverse("admin:courses_teaminvitation_change", args=[invitation.pk]))
+    assert change.status_code == 200 and invitation.token in change.text
+    assert 'name="token"' not in change.text and 'name="role"' in change.text
+    assert client.get(reverse("admin:courses_teaminvitation_add")).status_code == 403
 
 
 # --- Cost -------------------------------------------------------------------------------
