@@ -10,6 +10,7 @@ from stoa.media import serve_media
 register_converter(IdConverter, "id")
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include("stoa.insights.dashboard.urls")),
     path("", include("stoa.courses.urls")),
     path("", include("stoa.courses.run_urls")),
     path("", include("stoa.courses.team_urls")),

@@ -123,6 +123,25 @@ class Answer(models.Model):
         return [int(position) for position in self.choices.split(",") if position]
 
 
+class QuestionTally(models.Model):
+    """How many learners of a run have answered a question, and how many of them were right
+    at their first try (their first sitting's first answer): for the dashboard, counted by
+    questions.services in the transaction of that answer."""
+
+    run = models.ForeignKey(CourseRun, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    first_tries = models.IntegerField(default=0)
+    first_try_correct = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "question"], name="question_tally_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.first_try_correct} of {self.first_tries} right first on {self.question_id}"
+
+
 class AnswerSheet(models.Model):
     """A learner's standing on one quiz or test step, kept in the transaction of each answer so
     that pages (and certificates) read one row instead of counting answers.

@@ -81,6 +81,25 @@ class Certificate(models.Model):
         return None if self.test_average is None else self.test_average / 100
 
 
+class CertificateTally(models.Model):
+    """How many certificates of a kind were issued to a run's learners on a day (in the
+    site's time zone), for the dashboard: counted by services._issue as it issues one.
+    Revoking does not take it back: the figure is what was issued."""
+
+    run = models.ForeignKey(CourseRun, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    kind = models.CharField(max_length=20, choices=Certificate.Kind.choices)
+    issued = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "day", "kind"], name="certificate_tally_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.issued} {self.kind} on {self.day} in {self.run_id}"
+
+
 class CertificateDecision(models.Model):
     """The log of the course team's revocations and restorations: who, when, why."""
 

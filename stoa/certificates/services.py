@@ -25,13 +25,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stoa.accounts.models import User
-from stoa.certificates.models import Certificate, CertificateDecision
+from stoa.certificates.models import Certificate, CertificateDecision, CertificateTally
 from stoa.conversation.models import Notification
 from stoa.conversation.notifications.services import notify
 from stoa.courses.models import Course, CourseTeamMember, TeamRole, Week
 from stoa.courses.permissions import Can, may
 from stoa.learning.extensions import LearnerRecord
 from stoa.learning.models import Enrolment
+from stoa.lib import tally
 from stoa.lib.refusals import AlreadyDone, Invalid, NotAllowed
 
 logger = logging.getLogger(__name__)
@@ -147,6 +148,11 @@ def _issue(*, record: LearnerRecord, course: Course, kind: str) -> Certificate |
             certificate.save()
     except IntegrityError:  # the same learner's other tab issued it a moment ago
         return None
+    tally.add(
+        CertificateTally,
+        {"run_id": record.run_id, "day": timezone.localdate(now), "kind": kind},
+        issued=1,
+    )
     logger.info("Issued %s %s to user %s", kind, certificate.code, user.pk)
     notify(
         recipient=user,

@@ -158,6 +158,25 @@ class WaitingCount(models.Model):
         return f"{self.count} waiting on {self.step_id} in {self.run_id}"
 
 
+class CommentTally(models.Model):
+    """How many comments and replies were posted on a step in a run, for the dashboard:
+    counted by comments.services.post_comment in its transaction. What is later deleted or
+    hidden stays counted: the figure is how much was said."""
+
+    run = models.ForeignKey(CourseRun, on_delete=models.CASCADE, related_name="+")
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="+")
+    comments = models.IntegerField(default=0)
+    replies = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "step"], name="comment_tally_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.comments} comments, {self.replies} replies on {self.step_id}"
+
+
 class Like(models.Model):
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="likes")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -314,11 +333,20 @@ class Announcement(models.Model):
     Sending starts at send_at (null: as soon as it is created). recipients is fixed when
     sending starts; delivered grows with each batch, in the batch's transaction, and
     last_enrolment_id is where the next batch starts, so a batch run twice sends nothing.
+
+    An automatic announcement, "Week N is open", has no author and names its week in
+    opens_week; the site writes it on the day the week opens (services.send_due_announcements).
     """
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="announcements")
     run = models.ForeignKey(CourseRun, on_delete=models.CASCADE, related_name="announcements")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Null for an automatic announcement: the list says "Automatic".
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The week whose opening it announces (1 for a run that opens every week at once): the
+    # constraint below is what makes it once per run and week, whichever server writes it.
+    opens_week = models.PositiveSmallIntegerField(null=True, blank=True)
     subject = models.CharField(max_length=200)
     body = models.TextField(max_length=20000)
     # Rendered and sanitised once, when written (stoa.lib.markdown): pages and emails show it.
@@ -342,9 +370,20 @@ class Announcement(models.Model):
                 condition=Q(finished_at__isnull=True),
             ),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "opens_week"],
+                condition=Q(opens_week__isnull=False),
+                name="announcement_week_open_once",
+            ),
+        ]
 
     def __str__(self):
         return self.subject
+
+    @property
+    def is_automatic(self) -> bool:
+        return self.opens_week is not None
 
     @property
     def status(self) -> str:

@@ -56,6 +56,15 @@ class RunForm(forms.Form):
             "invalid": _("Enter the day the conversation closes as a date, or leave it empty.")
         },
     )
+    week_open_emails = forms.BooleanField(
+        label=_("Email learners on the day each week opens"),
+        required=False,
+        help_text=_(
+            "The run's learners get an announcement naming the week and linking to its first "
+            "step; with all weeks at once, one on the first day. Learners who turned off the "
+            "course's emails get none."
+        ),
+    )
 
     @classmethod
     def for_run(cls, run: CourseRun, data=None) -> "RunForm":
@@ -66,5 +75,6 @@ class RunForm(forms.Form):
                 "joining_closes_on": run.joining_closes_on,
                 "release": run.release,
                 "conversation_closes_on": run.conversation_closes_on,
+                "week_open_emails": run.week_open_emails,
             },
         )

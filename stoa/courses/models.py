@@ -192,6 +192,10 @@ class CourseRun(models.Model):
     # Null: the conversation stays open. Otherwise it turns read-only the day after; the rule
     # is stoa.conversation.rules.may_take_part.
     conversation_closes_on = models.DateField(null=True, blank=True)
+    # Learners get an email on the day each week opens ("Week 2 of … is open"; with release
+    # all at once, one on the first day): conversation.announcements.services
+    # .send_due_announcements creates it, on that day only.
+    week_open_emails = models.BooleanField(default=False, db_default=False)
 
     objects = CourseRunQuerySet.as_manager()
 
@@ -238,6 +242,11 @@ class CourseRun(models.Model):
 
     def conversation_is_open(self, *, today: datetime.date) -> bool:
         return self.conversation_closes_on is None or today <= self.conversation_closes_on
+
+    def week_of(self, day: datetime.date) -> int:
+        """The run's calendar week a day falls in, 1 from the start (earlier days count as
+        week 1): what the dashboard's active learners per week are counted by."""
+        return max(1, (day - self.starts_on).days // 7 + 1)
 
     def current_week_number(self, *, today: datetime.date, week_count: int) -> int:
         """The week the run is in today, clamped to the course's weeks."""

@@ -775,6 +775,7 @@ def create_run(
     joining_closes_on: datetime.date | None = None,
     release: str = Release.WEEKLY,
     conversation_closes_on: datetime.date | None = None,
+    week_open_emails: bool = False,
 ) -> CourseRun:
     """A new run of the course. `by` is the team member creating it, checked against the
     permission table, whose run starts today or later; None for the command line, where the
@@ -790,6 +791,7 @@ def create_run(
         joining_closes_on=joining_closes_on,
         release=release,
         conversation_closes_on=conversation_closes_on,
+        week_open_emails=week_open_emails,
     )
     _check_run(run)
     run.save()
@@ -806,6 +808,7 @@ def update_run(
     joining_closes_on: datetime.date | None,
     release: str,
     conversation_closes_on: datetime.date | None,
+    week_open_emails: bool = False,
 ) -> CourseRun:
     """Changes a run's dates and release while it has not started; once it has, its learners
     depend on them, and every change is refused. `by` as for create_run."""
@@ -825,6 +828,7 @@ def update_run(
     locked.joining_closes_on = joining_closes_on
     locked.release = release
     locked.conversation_closes_on = conversation_closes_on
+    locked.week_open_emails = week_open_emails
     _check_run(locked, exclude_pk=locked.pk)
     locked.save()
     logger.info("Changed run %s of %s", locked.pk, course.slug)
@@ -1084,7 +1088,7 @@ def send_team_welcome(member_id: int, by_id: int) -> int:
         # Hosts have no workspace: their link is the course's page, where their badge shows.
         "url": settings.SITE_URL
         + (
-            reverse("courses:overview", args=[member.course.slug])
+            reverse("dashboard:overview", args=[member.course.slug])
             if Can.SEE_WORKSPACE in PERMISSIONS.get(member.role, frozenset())
             else member.course.get_absolute_url()
         ),

@@ -6,5 +6,4 @@ app_name = "courses"
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
     path("teach/", views.teach, name="teach"),
-    path("teach/<slug:slug>/", views.overview, name="overview"),
 ]

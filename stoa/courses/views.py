@@ -27,22 +27,6 @@ def teach(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def overview(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    course = get_object_or_404(Course, slug=slug)
-    allowed = require(user=request.user, course=course, action=Can.SEE_WORKSPACE)
-    return render(
-        request,
-        "courses/workspace/overview.html",
-        {
-            "course": course,
-            "can": flags(allowed),
-            "tab": "overview",
-            "runs": selectors.runs_of(course=course),
-        },
-    )
-
-
 # --- Runs ----------------------------------------------------------------------------------
 
 

@@ -1,6 +1,5 @@
 """The course team's Learners tab: a run's learners, searchable, in keyset pages, and as CSV."""
 
-import csv
 from collections.abc import Iterator
 
 from django.contrib.auth.decorators import login_required
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_GET
 from stoa.courses.models import Course
 from stoa.courses.permissions import Can, flags, require
 from stoa.insights import selectors
+from stoa.insights.downloads import cell, csv_response
 from stoa.lib.http import AuthenticatedHttpRequest
 from stoa.lib.keyset import cursor_from
 from stoa.lib.refusals import NotFound
@@ -76,17 +76,6 @@ CSV_HEADER = [
 ]
 
 
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run: text starting like a formula is quoted."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
 @require_GET
 def learners_csv(request: AuthenticatedHttpRequest, slug: str) -> StreamingHttpResponse:
@@ -94,30 +83,23 @@ def learners_csv(request: AuthenticatedHttpRequest, slug: str) -> StreamingHttpR
     if run is None:
         raise NotFound(_("This course has no runs yet."))
     search = request.GET.get("q", "")
-    writer = csv.writer(_Echo(), lineterminator="\n")
 
-    def lines() -> Iterator[str]:
-        yield writer.writerow(CSV_HEADER)
+    def rows() -> Iterator[list]:
+        yield CSV_HEADER
         for enrolment in selectors.all_learners(run=run, search=search):
             row = _row(enrolment)
-            yield writer.writerow(
-                [
-                    _cell(row["name"]),
-                    _cell(row["email"]),
-                    _iso(row["joined_at"]),
-                    _iso(row["left_at"]),
-                    _iso(row["last_activity_at"]),
-                    row["completed"],
-                    "" if row["test_average"] is None else f"{row['test_average']:.2f}",
-                    _cell("; ".join(row["certificates"])),
-                ]
-            )
+            yield [
+                cell(row["name"]),
+                cell(row["email"]),
+                _iso(row["joined_at"]),
+                _iso(row["left_at"]),
+                _iso(row["last_activity_at"]),
+                row["completed"],
+                "" if row["test_average"] is None else f"{row['test_average']:.2f}",
+                cell("; ".join(row["certificates"])),
+            ]
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{course.slug}_run-{run.pk}_learners.csv"'
-    )
-    return response
+    return csv_response(rows(), filename=f"{course.slug}_run-{run.pk}_learners.csv")
 
 
 def _iso(value) -> str:

@@ -27,6 +27,9 @@ class Enrolment(models.Model):
     test_questions_done = models.PositiveIntegerField(default=0)
     tests_done = models.PositiveSmallIntegerField(default=0)
     test_score_sum = models.PositiveIntegerField(default=0)
+    # The last week of the run (1 from its start) in which the learner visited a step: the
+    # first visit of a new week counts them once in that week's ActivityTally.
+    active_week = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -76,3 +79,51 @@ class StepCompletion(models.Model):
 
     def __str__(self):
         return f"{self.enrolment} completed {self.step}"
+
+
+# The dashboard's figures for a run (stoa.insights): rows kept by the services below, in the
+# transaction of each join, visit and completion, through stoa.lib.tally.add. Counts are plain
+# integers (a recount may follow a decrement); `stoa insights recount` rebuilds them.
+
+
+class JoinTally(models.Model):
+    """How many people joined the run on a day (in the site's time zone)."""
+
+    run = models.ForeignKey(CourseRun, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    joiners = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "day"], name="join_tally_once")]
+
+    def __str__(self):
+        return f"{self.joiners} joined {self.run_id} on {self.day}"
+
+
+class ActivityTally(models.Model):
+    """How many learners visited at least one step in a week of the run (1 from its start)."""
+
+    run = models.ForeignKey(CourseRun, on_delete=models.CASCADE, related_name="+")
+    week = models.PositiveSmallIntegerField()
+    learners = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "week"], name="activity_tally_once")]
+
+    def __str__(self):
+        return f"{self.learners} active in week {self.week} of {self.run_id}"
+
+
+class StepTally(models.Model):
+    """How many learners of the run have visited, and have completed, a step."""
+
+    run = models.ForeignKey(CourseRun, on_delete=models.CASCADE, related_name="+")
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="+")
+    visitors = models.IntegerField(default=0)
+    completers = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "step"], name="step_tally_once")]
+
+    def __str__(self):
+        return f"{self.visitors} visited, {self.completers} completed {self.step_id}"

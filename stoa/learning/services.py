@@ -9,7 +9,15 @@ from django.utils import timezone
 from stoa.accounts.models import User
 from stoa.courses.models import Course, CourseRun, Step
 from stoa.learning.extensions import LearnerRecord, progress_hooks
-from stoa.learning.models import Enrolment, StepCompletion, StepVisit
+from stoa.learning.models import (
+    ActivityTally,
+    Enrolment,
+    JoinTally,
+    StepCompletion,
+    StepTally,
+    StepVisit,
+)
+from stoa.lib import tally
 
 
 class NoOpenRun(Exception):
@@ -47,6 +55,7 @@ def enrol(*, user: User, course: Course) -> Enrolment:
     except IntegrityError:  # joined in another tab at the same moment
         return Enrolment.objects.get(user=user, course=course)
     CourseRun.objects.filter(pk=run.pk).update(learner_count=F("learner_count") + 1)
+    tally.add(JoinTally, {"run": run, "day": timezone.localdate(now)}, joiners=1)
     return enrolment
 
 
@@ -62,6 +71,8 @@ def leave(*, enrolment: Enrolment) -> None:
 
 @transaction.atomic
 def record_visit(*, enrolment: Enrolment, step: Step) -> None:
+    """Records that the learner opened the step: the visit's times, where to continue, and
+    the dashboard's tallies (a first visit of the step; a first visit in a new week)."""
     now = timezone.now()
     updated = StepVisit.objects.filter(enrolment=enrolment, step=step).update(last_visited_at=now)
     if not updated:
@@ -72,7 +83,19 @@ def record_visit(*, enrolment: Enrolment, step: Step) -> None:
                 )
         except IntegrityError:  # the same learner opened the step twice at once
             StepVisit.objects.filter(enrolment=enrolment, step=step).update(last_visited_at=now)
-    Enrolment.objects.filter(pk=enrolment.pk).update(last_step=step, last_activity_at=now)
+        else:
+            tally.add(StepTally, {"run_id": enrolment.run_id, "step": step}, visitors=1)
+    learner = Enrolment.objects.filter(pk=enrolment.pk)
+    week = enrolment.run.week_of(timezone.localdate(now))
+    # The first visit of a week counts the learner in it: the enrolment as loaded says
+    # whether it may be, and the filtered UPDATE decides, so two tabs count once.
+    if enrolment.active_week != week and learner.exclude(active_week=week).update(
+        last_step=step, last_activity_at=now, active_week=week
+    ):
+        enrolment.active_week = week
+        tally.add(ActivityTally, {"run_id": enrolment.run_id, "week": week}, learners=1)
+        return
+    learner.update(last_step=step, last_activity_at=now)
 
 
 @transaction.atomic
@@ -88,6 +111,7 @@ def complete_step(*, enrolment: Enrolment, step: Step) -> bool:
     Enrolment.objects.filter(pk=enrolment.pk).update(
         last_activity_at=now, completed_count=F("completed_count") + 1
     )
+    tally.add(StepTally, {"run_id": enrolment.run_id, "step": step}, completers=1)
     after_progress(enrolment.pk)
     return True
 
@@ -100,6 +124,7 @@ def uncomplete_step(*, enrolment: Enrolment, step: Step) -> bool:
         Enrolment.objects.filter(pk=enrolment.pk).update(
             last_activity_at=timezone.now(), completed_count=F("completed_count") - 1
         )
+        tally.add(StepTally, {"run_id": enrolment.run_id, "step": step}, completers=-1)
     return bool(deleted)
 
 

@@ -22,11 +22,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from stoa.accounts.models import User
-from stoa.assessments.models import Answer, AnswerSheet
+from stoa.assessments.models import Answer, AnswerSheet, QuestionTally
 from stoa.assessments.rules import clean_choices, require_learner
 from stoa.courses.models import Course, Option, Step, StepType
 from stoa.learning import services as learning_services
 from stoa.learning.models import Enrolment
+from stoa.lib import tally
 from stoa.lib.refusals import AlreadyDone, Invalid, NotFound, TooMany
 
 POINTS_FOR_TRY = {1: 3, 2: 2, 3: 1}  # and 0 for a later try, or none correct
@@ -191,6 +192,13 @@ def answer_question(
             user=user, question=question, sitting=sheet.sitting, attempt=attempt
         )
 
+    if sheet.sitting == 1 and attempt == 1:
+        tally.add(
+            QuestionTally,
+            {"run_id": enrolment.run_id, "question": question},
+            first_tries=1,
+            first_try_correct=int(correct),
+        )
     was_finished = is_finished(tries, max_attempts=max_attempts)
     tries.append(answer)
     record = TestProgress()

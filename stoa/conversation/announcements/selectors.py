@@ -11,8 +11,8 @@ LIST_SIZE = 100
 
 
 def announcements_of(*, course: Course) -> list[Announcement]:
-    """The course's latest announcements, newest first, with their run and author: the
-    counts are the rows' own, never counted here."""
+    """The course's latest announcements, newest first, with their run and author (none for
+    an automatic one): the counts are the rows' own, never counted here."""
     return list(
         Announcement.objects.filter(course=course)
         .select_related("run", "author")

@@ -5,7 +5,8 @@ Who calls what:
 - create_announcement(by=, course=, run=, subject=, body=, send_at=) from the workspace's
   "new" page; with no send_at (or one already past) sending starts once it commits.
 - send_due_announcements, the periodic task (`stoa announcements send-due` queues it; run it
-  every few minutes from cron or a systemd timer): starts what is due, and restarts a send
+  every few minutes from cron or a systemd timer): writes the day's automatic "Week N is open"
+  announcements (create_week_open_announcements), starts what is due, and restarts a send
   whose batches stopped (a worker killed mid-send).
 - send_announcement_batch, one batch of emails; each batch queues the next.
 - opt_out / opt_in, from the unsubscribe link and the course emails settings page.
@@ -23,6 +24,7 @@ only repeat the email, leaves them out.
 
 import datetime
 import logging
+import re
 
 from django.conf import settings
 from django.core import signing
@@ -32,12 +34,13 @@ from django.db.models import QuerySet
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from stoa.accounts.models import User
 from stoa.conversation.models import Announcement, CourseEmailOptOut, Notification
-from stoa.courses.models import Course, CourseRun
+from stoa.courses.models import Course, CourseRun, Release, Step, Week
 from stoa.courses.permissions import Can, require
 from stoa.learning.models import Enrolment
 from stoa.lib.markdown import render_step_markdown
@@ -148,9 +151,10 @@ def _start(announcement_id: int, *, now: datetime.datetime) -> bool:
 
 @task
 def send_due_announcements(now: datetime.datetime | None = None) -> int:
-    """Starts every announcement whose time has come, and restarts sends that stopped.
-    Returns how many it started or restarted."""
+    """Writes the day's "Week N is open" announcements, starts every announcement whose time
+    has come, and restarts sends that stopped. Returns how many it started or restarted."""
     now = now or timezone.now()
+    create_week_open_announcements(now=now)
     count = 0
     due = Announcement.objects.filter(started_at__isnull=True, send_at__lte=now).order_by("pk")
     for announcement_id in due.values_list("pk", flat=True):
@@ -253,8 +257,14 @@ def announcement_email(announcement: Announcement, user: User) -> EmailMultiAlte
         "unsubscribe_url": unsubscribe_url,
         "settings_url": settings.SITE_URL + reverse("announcements:settings"),
     }
+    # An automatic announcement's subject names the course already ("Week 2 of … is open").
+    subject = (
+        announcement.subject
+        if announcement.is_automatic
+        else f"{course.title}: {announcement.subject}"
+    )
     message = EmailMultiAlternatives(
-        subject=f"{course.title}: {announcement.subject}",
+        subject=subject,
         body=render_to_string("conversation/announcements/email.txt", context),
         to=[user.email],
         headers={
@@ -266,6 +276,159 @@ def announcement_email(announcement: Announcement, user: User) -> EmailMultiAlte
         render_to_string("conversation/announcements/email.html", context), "text/html"
     )
     return message
+
+
+# --- "Week N is open" ----------------------------------------------------------------------
+# A run with week_open_emails on (set on the workspace's run form) tells its learners when
+# each week opens. The announcement is an ordinary one without an author: due at once, it is
+# started by send_due_announcements right after, and sent by the batches above, to the same
+# learners, with the same notification, unsubscribe link and opt-outs.
+
+
+def create_week_open_announcements(*, now: datetime.datetime) -> int:
+    """Writes the announcement of each week that opens today (the local date of now) in a run
+    with week_open_emails on: week N of a weekly run opens on starts_on + 7·(N-1), for N up
+    to the course's weeks; a run that opens every week at once gets one, "All weeks are
+    open", on its first day (recorded as week 1's).
+
+    Today only: a week that opened on an earlier day is never announced, whether the task did
+    not run that day or the option was turned on since, as news of a week days old is no
+    news. Once per run and week: the database's announcement_week_open_once constraint
+    refuses a second, so a task run many times a day, or on two servers at once, writes one.
+
+    One query for the runs (the few running with the option on), one for the announcements
+    they have, and a few per announcement written, whatever the number of learners.
+    Returns how many it wrote."""
+    today = timezone.localdate(now)
+    runs = list(
+        CourseRun.objects.filter(week_open_emails=True, starts_on__lte=today, ends_on__gte=today)
+        .exclude(release=Release.ALL, starts_on__lt=today)
+        .select_related("course")
+        .order_by("pk")
+    )
+    due = [(run, number) for run in runs if (number := _week_opening(run, today)) is not None]
+    if not due:
+        return 0
+    done = set(
+        Announcement.objects.filter(
+            run_id__in=[run.pk for run, _number in due], opens_week__isnull=False
+        ).values_list("run_id", "opens_week")
+    )
+    written = 0
+    for run, number in due:
+        if (run.pk, number) in done:
+            continue
+        with translation.override(run.course.language):
+            subject, body = week_open_message(run=run, number=number)
+        try:
+            with transaction.atomic():
+                announcement = Announcement.objects.create(
+                    course=run.course,
+                    run=run,
+                    author=None,
+                    opens_week=number,
+                    subject=subject,
+                    body=body,
+                    body_html=render_body(body),
+                    send_at=now,
+                    created_at=now,
+                )
+        except IntegrityError:
+            continue  # another process wrote it first
+        logger.info("announcements: %s, week %s of run %s opens", announcement.pk, number, run.pk)
+        written += 1
+    return written
+
+
+def _week_opening(run: CourseRun, today: datetime.date) -> int | None:
+    """The number of the week that opens today in the run, or None. (Week 1 for a run that
+    opens them all at once: its one announcement stands for every week.)"""
+    if run.course.week_count < 1:
+        return None
+    if run.release == Release.ALL:
+        return 1 if today == run.starts_on else None
+    days = (today - run.starts_on).days
+    number = days // 7 + 1
+    if days < 0 or days % 7 or number > run.course.week_count:
+        return None
+    return number
+
+
+def week_open_message(*, run: CourseRun, number: int) -> tuple[str, str]:
+    """The subject and Markdown body announcing that week `number` of the run is open (with
+    release all at once, that every week is), in the active language. Links are absolute:
+    they are read in an email."""
+    course = run.course
+    todo_url = settings.SITE_URL + reverse("learning:todo", args=[course.slug])
+    first_step = (
+        Step.objects.filter(week__course=course, week__number=number).order_by("position").first()
+    )
+    start = ""
+    if first_step is not None:
+        step_url = settings.SITE_URL + reverse(
+            "learning:step",
+            kwargs={"slug": course.slug, "week": number, "position": first_step.position},
+        )
+        text = _("Start with step %(number)s: %(title)s") % {
+            "number": f"{number}.{first_step.position}",
+            "title": first_step.title,
+        }
+        start = _link(text, step_url)
+    if run.release == Release.ALL:
+        subject = _("All weeks of %(course)s are open") % {"course": course.title}
+        weeks = Week.objects.filter(course=course).order_by("number")
+        listing = "\n".join(
+            "- "
+            + _link(
+                _("Week %(number)d: %(title)s") % {"number": week.number, "title": week.title},
+                f"{todo_url}#week-{week.number}",
+            )
+            for week in weeks
+        )
+        paragraphs = [
+            _("%(course)s has started, and all its weeks are open:")
+            % {"course": _escape(course.title)},
+            listing,
+            start,
+            _("Work through them at your own pace: everything to do is on %(link)s.")
+            % {"link": _link(_("your to-do list"), todo_url)},
+        ]
+    else:
+        subject = _("Week %(number)d of %(course)s is open") % {
+            "number": number,
+            "course": course.title,
+        }
+        week = Week.objects.filter(course=course, number=number).first()
+        names = {"number": number, "course": _escape(course.title)}
+        opened = (
+            _("Week %(number)d of %(course)s is open: **%(title)s**.")
+            % {**names, "title": _escape(week.title)}
+            if week is not None and week.title
+            else _("Week %(number)d of %(course)s is open.") % names
+        )
+        paragraphs = [
+            opened,
+            start,
+            _("Everything to do this week is on %(link)s.")
+            % {"link": _link(_("your to-do list"), f"{todo_url}#week-{number}")},
+        ]
+    body = "\n\n".join(paragraph for paragraph in paragraphs if paragraph)
+    return Truncator(subject).chars(SUBJECT_MAX), body
+
+
+# What CommonMark reads inside a line (emphasis, links, code, raw HTML, entities,
+# strikethrough), and at the start of one (headings, lists, quotes, tables: a translation
+# may begin a line with the course's title): a title the course team wrote stays its text.
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>&~])")
+_MARKDOWN_LINE_START = re.compile(r"^(\d*)([#+\-=|.)])")
+
+
+def _escape(text: str) -> str:
+    return _MARKDOWN_LINE_START.sub(r"\1\\\2", _MARKDOWN_INLINE.sub(r"\\\1", text))
+
+
+def _link(text: str, url: str) -> str:
+    return f"[{_escape(text)}]({url})"
 
 
 # --- Opting out ----------------------------------------------------------------------------

@@ -20,11 +20,12 @@ from stoa.accounts.limits import Limit
 from stoa.accounts.models import User
 from stoa.conversation import rules
 from stoa.conversation.inbox import waiting
-from stoa.conversation.models import Comment, Like, Notification
+from stoa.conversation.models import Comment, CommentTally, Like, Notification
 from stoa.conversation.notifications.services import notify, notify_followers
 from stoa.conversation.people.services import toggle_follow, toggle_row, toggle_saved
 from stoa.conversation.rules import EDIT_WINDOW, Viewer
 from stoa.courses.models import CourseRun, CourseTeamMember, Step
+from stoa.lib import tally
 from stoa.lib.markdown import render_comment_markdown
 from stoa.lib.refusals import Invalid, NotAllowed, NotFound, TooMany
 
@@ -143,6 +144,11 @@ def post_comment(
             raise
         return earlier
     waiting.count_new(comment)
+    tally.add(
+        CommentTally,
+        {"run": run, "step": step},
+        **({"replies": 1} if parent is not None else {"comments": 1}),
+    )
     if parent is not None and viewer.is_team:
         waiting.stop_waiting(parent)
     if parent is not None:

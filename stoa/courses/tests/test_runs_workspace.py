@@ -2,6 +2,7 @@
 who may, and the rules the run's dates then set for joining, weeks and the conversation."""
 
 import datetime
+import re
 
 import pytest
 from django.test import Client
@@ -73,6 +74,45 @@ def test_an_educator_creates_a_run_through_the_page(course, educator):
     page = response.content.decode()
     assert response.redirect_chain[-1][0] == reverse("runs:list", args=[course.slug])
     assert "All at once" in page and "Upcoming" in page
+    assert run.week_open_emails is False  # unless ticked
+
+
+def test_an_educator_asks_for_week_open_emails_when_creating_a_run(course, educator):
+    client = signed_in(educator)
+    page = client.get(reverse("runs:new", args=[course.slug])).content.decode()
+    assert 'type="checkbox" name="week_open_emails"' in page
+    assert "Email learners on the day each week opens" in page
+    response = client.post(
+        reverse("runs:new", args=[course.slug]), form_data(week_open_emails="on"), follow=True
+    )
+    assert course.runs.get(starts_on=days(14)).week_open_emails is True
+    assert "As each week opens" in response.content.decode()
+
+
+def test_an_educator_turns_week_open_emails_on_and_off_for_an_upcoming_run(course, educator):
+    run = make_run(course, started_days_ago=-7)
+    url = reverse("runs:edit", args=[course.slug, run.pk])
+    client = signed_in(educator)
+    fields = form_data(starts_on=days(7).isoformat())
+    assert client.post(url, {**fields, "week_open_emails": "on"}).status_code == 302
+    run.refresh_from_db()
+    assert run.week_open_emails is True
+    page = client.get(url).content.decode()
+    assert re.search(r'<input type="checkbox" name="week_open_emails"[^>]* checked', page)
+    assert client.post(url, fields).status_code == 302  # an unticked box is not sent
+    run.refresh_from_db()
+    assert run.week_open_emails is False
+    assert run.starts_on == days(7)
+
+
+def test_a_refused_date_does_not_save_week_open_emails(course, educator):
+    run = make_run(course, started_days_ago=-7)
+    url = reverse("runs:edit", args=[course.slug, run.pk])
+    data = form_data(starts_on=TODAY().isoformat(), week_open_emails="on")  # the fixture's day
+    response = signed_in(educator).post(url, data)
+    assert "already has a run starting" in response.content.decode()
+    run.refresh_from_db()
+    assert run.week_open_emails is False
 
 
 def test_the_form_keeps_what_was_typed_and_says_what_is_wrong(course, educator):
@@ -141,6 +181,18 @@ def test_mentors_and_hosts_may_not_manage_runs(course, role):
     with pytest.raises(NotAllowed):
         services.create_run(course=course, by=user, starts_on=days(30))
     assert course.runs.count() == 2
+
+
+@pytest.mark.parametrize("role", [TeamRole.MENTOR, TeamRole.HOST])
+def test_mentors_and_hosts_may_not_turn_on_week_open_emails(course, learner, role):
+    run = make_run(course, started_days_ago=-7)
+    on = form_data(starts_on=days(7).isoformat(), week_open_emails="on")
+    for user in (member(course, role), learner):
+        client = signed_in(user)
+        assert client.post(reverse("runs:new", args=[course.slug]), on).status_code == 403
+        assert client.post(reverse("runs:edit", args=[course.slug, run.pk]), on).status_code == 403
+    assert Client().post(reverse("runs:edit", args=[course.slug, run.pk]), on).status_code == 302
+    assert not CourseRun.objects.filter(week_open_emails=True).exists()
 
 
 def test_learners_other_educators_and_visitors_may_not_manage_runs(
@@ -256,7 +308,12 @@ def test_the_command_line_creates_runs_through_the_same_rules(course, capsys):
     from django.core.management import CommandError, call_command
 
     call_command("run", "create", course.slug, "--starts", days(30).isoformat())
-    assert course.runs.filter(starts_on=days(30)).exists()
+    assert course.runs.get(starts_on=days(30)).week_open_emails is False
+    call_command(
+        "run", "create", course.slug, "--starts", days(40).isoformat(), "--week-open-emails"
+    )
+    assert course.runs.get(starts_on=days(40)).week_open_emails is True
+    assert "emailing learners as weeks open" in capsys.readouterr().out
     with pytest.raises(CommandError, match="already has a run"):
         call_command("run", "create", course.slug, "--starts", days(30).isoformat())
 
@@ -277,10 +334,12 @@ def _create_a_run(page: Page, url: str) -> None:
     page.get_by_label("Conversation closes on").fill(days(60).isoformat())
     page.get_by_label("Joining closes on").fill(days(21).isoformat())
     page.get_by_role("radio", name="All at once").check()
+    page.get_by_label("Email learners on the day each week opens").check()
     page.get_by_role("button", name="Create the run").click()
     expect(page.get_by_text("created")).to_be_visible()
     row = page.get_by_role("row").filter(has_text="Upcoming")
     expect(row).to_contain_text("All at once")
+    expect(row).to_contain_text("On the first day")
     expect(row.get_by_role("link", name="Edit")).to_be_visible()
 
 
@@ -292,10 +351,14 @@ def test_an_educator_creates_a_run_in_the_browser(
     sign_in(page, educator)
     page.goto(live_server.url + reverse("runs:new", args=[course.slug]))
     check_page(page, "run-form")
-    _create_a_run(page, live_server.url + reverse("courses:overview", args=[course.slug]))
+    _create_a_run(page, live_server.url + reverse("dashboard:overview", args=[course.slug]))
     check_page(page, "runs")
     run = course.runs.get(starts_on=days(14))
-    assert (run.release, run.joining_closes_on) == (Release.ALL, days(21))
+    assert (run.release, run.joining_closes_on, run.week_open_emails) == (
+        Release.ALL,
+        days(21),
+        True,
+    )
 
 
 @pytest.mark.browser
@@ -306,6 +369,6 @@ def test_an_educator_creates_a_run_without_javascript(
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     sign_in(page, educator)
-    _create_a_run(page, live_server.url + reverse("courses:overview", args=[course.slug]))
+    _create_a_run(page, live_server.url + reverse("dashboard:overview", args=[course.slug]))
     assert course.runs.filter(starts_on=days(14), release=Release.ALL).exists()
     context.close()

@@ -74,14 +74,17 @@ def test_the_teach_page_lists_the_courses_one_teaches(course, educator, other_co
 
 def test_the_overview_shows_runs_with_their_learner_counts(course, educator):
     make_learners(course.runs.get(), 4)
-    page = signed_in(educator).get(reverse("courses:overview", args=[course.slug]))
+    page = signed_in(educator).get(reverse("dashboard:overview", args=[course.slug]))
     assert page.status_code == 200
-    assert '<td class="number">4</td>' in page.content.decode()
+    assert "(4 learners)" in page.content.decode()
+    assert "<dt>Learners</dt><dd>4</dd>" in page.content.decode()
 
 
-# Every team route against the table: (URL name, the capability it needs).
+# Every team route against the table: (URL name, the capability it needs, any arguments
+# after the course's slug).
 TEAM_ROUTES = [
-    ("courses:overview", Can.SEE_WORKSPACE),
+    ("dashboard:overview", Can.SEE_WORKSPACE),
+    ("dashboard:csv", Can.SEE_DASHBOARD, "funnel"),
     ("runs:list", Can.MANAGE_RUNS),
     ("runs:new", Can.MANAGE_RUNS),
     ("moderation:queue", Can.MODERATE),
@@ -93,11 +96,12 @@ TEAM_ROUTES = [
 ]
 
 
-@pytest.mark.parametrize("name, needs", TEAM_ROUTES)
+@pytest.mark.parametrize("route", TEAM_ROUTES, ids=[route[0] for route in TEAM_ROUTES])
 def test_every_team_route_follows_the_table(
-    course, members, name, needs, learner, other_course_educator, admin_user
+    course, members, route, learner, other_course_educator, admin_user
 ):
-    url = reverse(name, args=[course.slug])
+    name, needs, *more = route
+    url = reverse(name, args=[course.slug, *more])
     assert Client().get(url).status_code == 302  # to sign in
     for outsider in (learner, other_course_educator):
         assert signed_in(outsider).get(url).status_code == 403
@@ -111,7 +115,8 @@ def test_the_overview_costs_the_same_with_1_or_1000_learners(
     course, educator, django_assert_num_queries
 ):
     client = signed_in(educator)
-    url = reverse("courses:overview", args=[course.slug])
-    expect_queries(client, django_assert_num_queries, url, 6)
+    url = reverse("dashboard:overview", args=[course.slug])
+    # With the dashboard: see stoa/insights/tests/test_dashboard.py.
+    expect_queries(client, django_assert_num_queries, url, 15)
     make_learners(course.runs.get(), 1000)
-    expect_queries(client, django_assert_num_queries, url, 6)
+    expect_queries(client, django_assert_num_queries, url, 15)

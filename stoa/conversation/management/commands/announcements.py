@@ -6,9 +6,10 @@ from stoa.conversation.announcements.services import send_due_announcements
 
 class Command(BaseCommand):
     help = (
-        "`send-due` queues the sending of announcements whose time has come (and restarts "
-        "sends that stopped) for `stoa db_worker`; --now sends here instead. Run it every few "
-        "minutes from cron or a systemd timer: running it again sends nothing twice."
+        '`send-due` writes the day\'s "Week N is open" announcements of runs that send them, '
+        "and queues the sending of announcements whose time has come (and restarts sends that "
+        "stopped) for `stoa db_worker`; --now sends here instead. Run it every few minutes "
+        "from cron or a systemd timer: running it again sends nothing twice."
     )
 
     def add_arguments(self, parser):
