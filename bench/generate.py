@@ -288,6 +288,14 @@ def generate(scale: Scale = FULL) -> Dataset:
                 )
                 for n in range(start, min(start + BATCH, user_count))
             )
+    # The runs' learner counts, as enrolling keeps them.
+    for run, learners in (
+        (big_run, scale.learners),
+        (later_run, scale.cohort_learners),
+        (full_page_run, scale.cohort_learners),
+        (open_weeks_run, scale.cohort_learners),
+    ):
+        CourseRun.objects.filter(pk=run.pk).update(learner_count=learners)
     clock.lap("enrolments", user_count)
 
     big_last = first_user + scale.learners - 1
