@@ -100,7 +100,8 @@ def _insert(cursor, vendor: str, model, count: int, values: dict[str, str]) -> N
     for model_field in model._meta.concrete_fields:
         column = model_field.column
         if column in values:
-            expressions.append(values[column])
+            # Parameters follow, so a literal % is written %% (both backends read it so).
+            expressions.append(values[column].replace("%", "%%"))
         elif model_field.primary_key:
             continue
         else:
