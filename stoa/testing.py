@@ -300,6 +300,13 @@ def make_answers(step: Step, enrolment: Enrolment, *, count: int | None = None, 
     )
 
 
+def signed_in(user: User) -> Client:
+    """A test client signed in as the user."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def make_learners(run: CourseRun, count: int, *, prefix: str = "learner") -> list[Enrolment]:
     """count learners of the run, in bulk."""
     users = User.objects.bulk_create(

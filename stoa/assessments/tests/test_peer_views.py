@@ -19,6 +19,7 @@ from stoa.testing import (
     make_peer_submission,
     make_peer_submissions,
     peer_text,
+    signed_in,
     step_of,
 )
 
@@ -31,12 +32,6 @@ def url(name: str, step, *args) -> str:
     return reverse(
         f"peer:{name}", args=[step.week.course.slug, step.week.number, step.position, *args]
     )
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def page_of(client: Client, step) -> str:

@@ -1,23 +1,16 @@
 """The poll below its step: voting without JavaScript, results as a table, refusals."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from stoa.assessments.models import PollVote
-from stoa.testing import expect_queries, make_poll_votes, step_of
+from stoa.testing import expect_queries, make_poll_votes, signed_in, step_of
 
 pytestmark = pytest.mark.django_db
 
 
 def vote_url(step) -> str:
     return reverse("polls:vote", args=[step.week.course.slug, step.week.number, step.position])
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_a_learner_votes_with_a_plain_form_and_is_sent_back_to_the_results(enrolled, learner, poll):

@@ -18,6 +18,7 @@ from stoa.testing import (
     make_answers,
     make_learners,
     make_questions_step,
+    signed_in,
     step_of,
 )
 
@@ -33,12 +34,6 @@ def answer_url(step, number: int) -> str:
 
 def reset_url(step) -> str:
     return reverse("questions:reset", args=[step.week.course.slug, step.week.number, step.position])
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def post_answer(client, step, number, choices, attempt):

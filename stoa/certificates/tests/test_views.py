@@ -19,15 +19,10 @@ from stoa.testing import (
     make_learners,
     make_questions_step,
     make_user,
+    signed_in,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

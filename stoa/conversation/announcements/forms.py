@@ -3,7 +3,9 @@ create_announcement's, whose refusals the view puts back on the fields."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from stoa.conversation.inbox.selectors import default_run
 from stoa.courses.models import Course, CourseRun
 
 
@@ -18,7 +20,11 @@ class DateTimeInput(forms.DateTimeInput):
 
 class RunChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return _("Starting %(date)s (%(count)d learners)") % {
+        return ngettext(
+            "Starting %(date)s (%(count)d learner)",
+            "Starting %(date)s (%(count)d learners)",
+            obj.learner_count,
+        ) % {
             "date": obj.starts_on.strftime("%-d %B %Y"),
             "count": obj.learner_count,
         }
@@ -58,3 +64,6 @@ class AnnouncementForm(forms.Form):
         runs = self.fields["run"]
         assert isinstance(runs, forms.ModelChoiceField)
         runs.queryset = course.runs.order_by("-starts_on", "-pk")
+        # The run the other tabs open on (the latest started), not the newest: a run made
+        # for next term has no learners yet.
+        runs.initial = default_run(course)

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -82,10 +83,12 @@ def _page_url(chosen: selectors.InboxFilter, after: selectors.InboxCursor | None
 
 def _done(request: HtmxHttpRequest, course: Course, comment: Comment, message: str):
     """Back to the inbox (without JavaScript) or, for htmx, the line replacing the item."""
+    thread_url = _thread_url(comment)
     if not request.htmx:
-        messages.success(request, message)
+        link = format_html('{} <a href="{}">{}</a>', message, thread_url, _("See the thread"))
+        messages.success(request, link)
         return redirect(safe_next(request, _inbox_url(course)))
-    context = {"comment": comment, "message": message, "thread_url": _thread_url(comment)}
+    context = {"comment": comment, "message": message, "thread_url": thread_url}
     return render(request, "conversation/inbox/_done.html", context)
 
 

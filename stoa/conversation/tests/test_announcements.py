@@ -17,17 +17,11 @@ from stoa.conversation.models import Announcement, CourseEmailOptOut, Notificati
 from stoa.conversation.notifications.selectors import notification_url, summary
 from stoa.courses.models import CourseRun, CourseTeamMember, TeamRole
 from stoa.lib.refusals import NotAllowed
-from stoa.testing import enrol_in, expect_queries, make_learners, make_user
+from stoa.testing import enrol_in, expect_queries, make_learners, make_run, make_user, signed_in
 
 pytestmark = pytest.mark.django_db
 
 SCRIPT = "Hello <script>alert('x')</script> **all**"
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -55,6 +49,13 @@ def announce(educator, course, run, *, send_at=None, body="Week 2 is **live**.")
 
 
 # --- Writing one, and who may --------------------------------------------------------------
+
+
+def test_the_form_starts_on_the_run_under_way_not_a_later_one(course, run, educator):
+    later = make_run(course, started_days_ago=-30)
+    page = signed_in(educator).get(reverse("announcements:new", args=[course.slug])).text
+    assert f'<option value="{run.pk}" selected>' in page
+    assert f'<option value="{later.pk}">' in page and "(0 learners)" in page
 
 
 def test_an_educator_writes_an_announcement_with_safe_html(course, run, educator):

@@ -30,16 +30,11 @@ from stoa.testing import (
     make_comment,
     make_user,
     make_waiting_comments,
+    signed_in,
     step_of,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def inbox_url(course: Course, query: str = "") -> str:
@@ -394,11 +389,15 @@ def test_replying_without_javascript_posts_and_comes_back(course, enrolled, lear
     comment = post(learner, course, "Why 40?")
     url = reverse("inbox:reply", args=[course.slug, comment.pk])
     back = inbox_url(course, "?week=1")
-    response = signed_in(educator).post(url, {"body": "On purpose.", "next": back})
+    client = signed_in(educator)
+    response = client.post(url, {"body": "On purpose.", "next": back})
     assert response.status_code == 302 and response["Location"] == back
     reply = Comment.objects.get(parent=comment)
     assert reply.author == educator and reply.team_role == TeamRole.LEAD_EDUCATOR
     assert not Comment.objects.get(pk=comment.pk).waiting and waiting_on(course) == 0
+    # The inbox says so, with the way to the thread the comment left the inbox for.
+    thread = reverse("comments:comment", args=[course.slug, 1, 2, comment.pk])
+    assert f'Reply posted. <a href="{thread}">See the thread</a>' in client.get(back).text
 
 
 def test_replying_with_htmx_swaps_the_item_for_a_status(course, enrolled, learner, educator):

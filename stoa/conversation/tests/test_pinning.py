@@ -14,17 +14,11 @@ from stoa.conversation.models import Comment
 from stoa.conversation.moderation import services as moderation
 from stoa.courses.models import CourseTeamMember, TeamRole
 from stoa.lib.refusals import NotAllowed
-from stoa.testing import make_comment, make_user, step_url
+from stoa.testing import make_comment, make_user, signed_in, step_url
 
 pytestmark = pytest.mark.django_db
 
 LABEL = "Pinned by the course team"
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

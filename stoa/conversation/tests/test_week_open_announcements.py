@@ -10,7 +10,6 @@ from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,7 +17,7 @@ from stoa.conversation.announcements import services
 from stoa.conversation.models import Announcement, CourseEmailOptOut, Notification
 from stoa.conversation.notifications.selectors import notification_url, summary
 from stoa.courses.models import CourseRun, Release, Week
-from stoa.testing import enrol_in, make_run
+from stoa.testing import enrol_in, make_run, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -46,12 +45,6 @@ def days_after(run: CourseRun, days: int) -> datetime.datetime:
 def send_due(capture, now: datetime.datetime) -> None:
     with capture(execute=True):
         services.send_due_announcements.call(now=now)
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # --- Which day, which week -----------------------------------------------------------------

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from stoa.courses import services
 from stoa.courses.models import CourseRun, CourseTeamMember, Release, TeamRole
 from stoa.lib.refusals import Invalid, NotAllowed
-from stoa.testing import enrol_in, expect_queries, make_learners, make_run, make_user
+from stoa.testing import enrol_in, expect_queries, make_learners, make_run, make_user, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +22,6 @@ TODAY = timezone.localdate
 
 def days(n: int) -> datetime.date:
     return TODAY() + datetime.timedelta(days=n)
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def member(course, role: TeamRole):

@@ -14,15 +14,9 @@ from stoa.accounts.models import User
 from stoa.courses import services
 from stoa.courses.models import CourseTeamMember, TeamInvitation, TeamRole
 from stoa.lib.refusals import Invalid, NotAllowed
-from stoa.testing import PASSWORD, expect_queries, make_user
+from stoa.testing import PASSWORD, expect_queries, make_user, signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def add_member(course, email: str, role: TeamRole, *, from_package: bool = False) -> User:

@@ -7,15 +7,9 @@ from django.urls import reverse
 
 from stoa.courses.models import CourseTeamMember, TeamRole
 from stoa.courses.permissions import EVERYTHING, PERMISSIONS, Can, capabilities
-from stoa.testing import expect_queries, make_learners, make_user
+from stoa.testing import expect_queries, make_learners, make_user, signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -148,13 +148,16 @@ def _activity(run: CourseRun, today: datetime.date) -> tuple[Chart, int]:
     return chart, this_week
 
 
-def _funnel(run: CourseRun, steps: list[Step]) -> Chart:
-    tallies = {
-        step_id: (visitors, completers)
-        for step_id, visitors, completers in StepTally.objects.filter(run=run).values_list(
-            "step_id", "visitors", "completers"
-        )
+def _per_step(model, run: CourseRun, *fields: str) -> dict[int, tuple[int, ...]]:
+    """A tally kept per step of the run: its fields, by step id."""
+    return {
+        step_id: tuple(counts)
+        for step_id, *counts in model.objects.filter(run=run).values_list("step_id", *fields)
     }
+
+
+def _funnel(run: CourseRun, steps: list[Step]) -> Chart:
+    tallies = _per_step(StepTally, run, "visitors", "completers")
     rows: list[list[Cell]] = []
     for step in steps:
         visitors, completers = tallies.get(step.pk, (0, 0))
@@ -187,12 +190,7 @@ def _funnel(run: CourseRun, steps: list[Step]) -> Chart:
 
 
 def _comments(run: CourseRun, steps: list[Step]) -> tuple[Chart, int]:
-    tallies = {
-        step_id: (comments, replies)
-        for step_id, comments, replies in CommentTally.objects.filter(run=run).values_list(
-            "step_id", "comments", "replies"
-        )
-    }
+    tallies = _per_step(CommentTally, run, "comments", "replies")
     rows: list[list[Cell]] = []
     for step in steps:
         comments, replies = tallies.get(step.pk, (0, 0))

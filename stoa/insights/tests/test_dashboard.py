@@ -25,16 +25,11 @@ from stoa.testing import (
     expect_queries,
     make_learners,
     make_user,
+    signed_in,
     step_of,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def overview_url(course, run=None) -> str:

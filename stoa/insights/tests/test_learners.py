@@ -11,15 +11,9 @@ from django.urls import reverse
 from stoa.courses.models import CourseTeamMember, TeamRole
 from stoa.learning import services as learning
 from stoa.learning.models import Enrolment
-from stoa.testing import expect_queries, make_learners, make_user
+from stoa.testing import expect_queries, make_learners, make_user, signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def url(course, name="list") -> str:
