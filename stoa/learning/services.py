@@ -69,11 +69,34 @@ def leave(*, enrolment: Enrolment) -> None:
         CourseRun.objects.filter(pk=enrolment.run_id).update(learner_count=F("learner_count") - 1)
 
 
-@transaction.atomic
-def record_visit(*, enrolment: Enrolment, step: Step) -> None:
+# A learner back on the step they were on a moment ago (a reload, the page after marking it
+# complete, a second tab) changes nothing anyone reads: within this window no row is written.
+VISIT_WINDOW = datetime.timedelta(minutes=10)
+
+
+def record_visit(*, enrolment: Enrolment, step: Step) -> bool:
     """Records that the learner opened the step: the visit's times, where to continue, and
-    the dashboard's tallies (a first visit of the step; a first visit in a new week)."""
+    the dashboard's tallies (a first visit of the step; a first visit in a new week).
+    Returns whether it wrote anything.
+
+    Decided from the enrolment as the page loaded it, without a transaction: a return to the
+    step the learner is on, within VISIT_WINDOW and the same week of the run, writes nothing
+    and so takes no write lock (which on SQLite every writer waits for)."""
     now = timezone.now()
+    week = enrolment.run.week_of(timezone.localdate(now))
+    if (
+        enrolment.last_step_id == step.pk
+        and enrolment.active_week == week
+        and enrolment.last_activity_at is not None
+        and now - enrolment.last_activity_at < VISIT_WINDOW
+    ):
+        return False
+    _write_visit(enrolment=enrolment, step=step, now=now, week=week)
+    return True
+
+
+@transaction.atomic
+def _write_visit(*, enrolment: Enrolment, step: Step, now: datetime.datetime, week: int) -> None:
     updated = StepVisit.objects.filter(enrolment=enrolment, step=step).update(last_visited_at=now)
     if not updated:
         try:
@@ -86,7 +109,7 @@ def record_visit(*, enrolment: Enrolment, step: Step) -> None:
         else:
             tally.add(StepTally, {"run_id": enrolment.run_id, "step": step}, visitors=1)
     learner = Enrolment.objects.filter(pk=enrolment.pk)
-    week = enrolment.run.week_of(timezone.localdate(now))
+    enrolment.last_step_id, enrolment.last_activity_at = step.pk, now
     # The first visit of a week counts the learner in it: the enrolment as loaded says
     # whether it may be, and the filtered UPDATE decides, so two tabs count once.
     if enrolment.active_week != week and learner.exclude(active_week=week).update(

@@ -107,6 +107,26 @@ def test_visits_record_first_and_last_times(course, learner):
     assert enrolment.last_step == step
 
 
+def test_a_return_to_the_same_step_within_minutes_writes_nothing(
+    course, learner, django_assert_num_queries
+):
+    enrolment = services.enrol(user=learner, course=course)
+    first, second = step_of(course, 1, 1), step_of(course, 1, 2)
+    enrolment = Enrolment.objects.select_related("run").get(pk=enrolment.pk)
+    assert services.record_visit(enrolment=enrolment, step=first)
+    seen = StepVisit.objects.get().last_visited_at
+    with django_assert_num_queries(0):  # no transaction, so no write lock on SQLite
+        assert not services.record_visit(enrolment=enrolment, step=first)
+    assert StepVisit.objects.get().last_visited_at == seen
+    # Another step is a visit; so is the same step once the window has passed.
+    assert services.record_visit(enrolment=enrolment, step=second)
+    assert Enrolment.objects.get(pk=enrolment.pk).last_step == second
+    enrolment.last_activity_at -= services.VISIT_WINDOW
+    enrolment.last_step_id = second.pk
+    assert services.record_visit(enrolment=enrolment, step=second)
+    assert StepVisit.objects.get(step=second).last_visited_at > seen
+
+
 def test_continue_goes_to_the_step_after_the_last_completed(course, learner):
     enrolment = services.enrol(user=learner, course=course)
     assert selectors.continue_step(enrolment=enrolment) == step_of(course, 1, 1)

@@ -302,7 +302,7 @@ def test_pages_run_the_same_number_of_queries_for_small_and_large_courses(
     # visitor) and, at the learner's first visit of a week, that week's tally likewise.
     expect_queries(client, django_assert_num_queries, step_url(course, 1, 1), 24)
     expect_queries(client, django_assert_num_queries, step_url(course, 1, 2), 22)
-    expect_queries(client, django_assert_num_queries, step_url(course, 1, 2), 15)  # a return visit
+    expect_queries(client, django_assert_num_queries, step_url(course, 1, 2), 11)  # a return visit
     # the to-do list reads the learner's quiz and test sheets (one query), their peer-review work
     # and reviews given (two); the progress page
     # the course's tests and the learner's sheets of them (two), and for certificates the
