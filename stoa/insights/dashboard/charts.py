@@ -117,10 +117,10 @@ def cumulative_line(
         line,
         AXIS_LEFT,
         _px(baseline + 20),
-        date_format(first, "j M"),
+        date_format(first, "j M" if last != first else "j M Y"),
         WIDTH - 8,
         _px(baseline + 20),
-        date_format(last, "j M Y"),
+        date_format(last, "j M Y") if last != first else "",
     )
     return _svg(label_id, title, description, LINE_HEIGHT, body)
 
