@@ -17,7 +17,7 @@ run: $(STAMP)
 	$(BIN)/stoa demo
 	$(BIN)/stoa db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/stoa runserver 127.0.0.1:8000
+	$(BIN)/stoa serve --host 127.0.0.1 --port 8000
 
 test: $(STAMP)
 	scripts/system-packages

@@ -2,6 +2,7 @@
 
 stoa course validate PATH      stoa transcript from-text FILE
 stoa demo                      stoa migrate, stoa createsuperuser, ...
+stoa serve                     the production server (stoa.serve)
 """
 
 import os
@@ -10,6 +11,10 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stoa.settings")
+    if sys.argv[1:2] == ["serve"]:
+        from stoa.serve import main as serve
+
+        return serve(sys.argv[2:])
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["stoa", *sys.argv[1:]])

@@ -66,6 +66,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages compressed for slow links (static files come compressed already, from WhiteNoise);
+    # Django pads compressed responses at random against BREACH.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -141,6 +144,10 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "stoa.sqlite3",
+            # Kept open between requests as PostgreSQL's are: opening a SQLite file per request
+            # (and its pragmas) costs more than most pages' queries.
+            "CONN_MAX_AGE": int(os.environ.get("STOA_DB_CONN_MAX_AGE", "60")),
+            "CONN_HEALTH_CHECKS": True,
             # A file, not memory, so tests see WAL and the live server shares the database;
             # one per process, so test runs side by side don't collide.
             "TEST": {"NAME": Path(tempfile.gettempdir()) / f"stoa-test-{os.getpid()}.sqlite3"},

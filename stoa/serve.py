@@ -1,0 +1,52 @@
+"""`stoa serve`: Stoa behind granian, the production server, as `make run` and production use it.
+
+    stoa serve [--host 127.0.0.1] [--port 8000] [--workers N] [--threads N]
+
+It collects the static files first (hashed names, compressed copies: WhiteNoise then serves
+them with far-future caching), then replaces itself with granian serving stoa.wsgi. Workers
+default to the machine's cores: Django is synchronous, so a worker per core keeps them busy.
+Each worker runs a few threads, so that a request waiting on the database or the network does
+not hold up the next one. Settings come from the environment as for every `stoa` command.
+"""
+
+import argparse
+import os
+import sys
+
+THREADS = 4
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="stoa serve", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="processes (default: cores)"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=THREADS, help=f"threads per worker (default: {THREADS})"
+    )
+    parser.add_argument(
+        "--no-collectstatic", action="store_true", help="the static files are collected already"
+    )
+    args = parser.parse_args(argv)
+    if args.workers < 1 or args.threads < 1:
+        parser.error("--workers and --threads take a whole number from 1")
+    if not args.no_collectstatic:
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["stoa", "collectstatic", "--noinput", "--verbosity", "0"])
+    command = [
+        sys.executable, "-m", "granian",
+        "--interface", "wsgi",
+        "--host", args.host,
+        "--port", str(args.port),
+        "--workers", str(args.workers),
+        "--blocking-threads", str(args.threads),
+        "--no-ws",
+        "--respawn-failed-workers",
+        "--log-level", "warning",
+        "stoa.wsgi:application",
+    ]  # fmt: skip
+    print(f"Serving Stoa on http://{args.host}:{args.port}/ ({args.workers} workers)", flush=True)
+    os.execv(sys.executable, command)
