@@ -41,9 +41,12 @@ bench: $(STAMP)
 	scripts/system-packages --bench
 	-$(BIN)/python -m bench.run --database sqlite $(BENCH_OPTIONS)
 	-scripts/with-services $(BIN)/python -m bench.run --database postgresql $(BENCH_OPTIONS)
+	-$(BIN)/python -m bench.speed --database sqlite $(BENCH_OPTIONS)
+	-scripts/with-services $(BIN)/python -m bench.speed --database postgresql $(BENCH_OPTIONS)
 	-$(BIN)/python -m bench.team --database sqlite $(BENCH_OPTIONS)
 	-scripts/with-services $(BIN)/python -m bench.team --database postgresql $(BENCH_OPTIONS)
 	$(BIN)/python -m bench.team --report
+	$(BIN)/python -m bench.speed --report
 	$(BIN)/python -m bench.report
 
 clean:

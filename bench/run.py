@@ -820,7 +820,8 @@ def _status_kib(pid: int, field: str) -> int:
 class Server:
     """granian serving stoa.wsgi on 127.0.0.1:port; always stopped on the way out."""
 
-    def __init__(self, port: int, env: dict[str, str], data_dir: Path) -> None:
+    def __init__(self, port: int, env: dict[str, str], data_dir: Path, workers: int = 0) -> None:
+        self.workers = workers or WORKERS
         self.port = port
         self.env = env
         self.log_path = data_dir / "granian.log"
@@ -832,7 +833,7 @@ class Server:
             "--interface", "wsgi",
             "--host", "127.0.0.1",
             "--port", str(self.port),
-            "--workers", str(WORKERS),
+            "--workers", str(self.workers),
             "--no-ws",
             "--log-level", "warning",
             "stoa.wsgi:application",
