@@ -8,6 +8,9 @@ from stoa.conversation.models import Comment
 from stoa.courses.management.commands.demo import DEMO_DIR
 from stoa.courses.models import Course, CourseRun, Step, StepType
 from stoa.courses.package import read_package
+from stoa.insights.management.commands.demo_insights import COHORT
+from stoa.insights.services import recount_tallies
+from stoa.insights.tests.test_dashboard import tallies
 
 pytestmark = pytest.mark.django_db
 
@@ -38,9 +41,21 @@ def test_demo_command_sets_up_course_run_and_accounts_and_keeps_data(media_root,
     call_command("demo")
     assert set(Step.objects.values_list("pk", flat=True)) == step_ids
     assert CourseRun.objects.count() == 1
-    # The three demo logins and the three learners of the demo conversation, once.
-    assert User.objects.count() == 6
+    # The three demo logins, the three learners of the demo conversation and the dashboard's
+    # cohort, once.
+    assert User.objects.count() == 6 + COHORT
     assert Comment.objects.count() == 7
+
+
+def test_the_demo_dashboard_has_a_cohort_to_show(media_root):
+    call_command("demo")
+    run = CourseRun.objects.get()
+    kept = tallies(run)
+    assert len(kept["joins"]) > 3 and len(kept["weeks"]) == 3
+    assert max(visitors for _, visitors, _ in kept["steps"]) >= COHORT  # all saw step 1.1
+    assert kept["questions"] and kept["certificates"]
+    recount_tallies(run)  # the cohort's tallies are what their rows say
+    assert tallies(run) == kept
 
 
 def test_demo_conversation_has_threads_replies_likes_and_the_educator_s_badge(media_root):

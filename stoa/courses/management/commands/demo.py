@@ -48,6 +48,7 @@ class Command(BaseCommand):
         # By name, as the conversation is an app above this one.
         call_command("demo_conversation", stdout=self.stdout)
         call_command("demo_assessments", stdout=self.stdout)
+        call_command("demo_insights", stdout=self.stdout)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo accounts (email / password):"))
         for kind, email, password in logins:
