@@ -111,12 +111,7 @@ def main(argv: list[str] | None = None) -> int:
 
     data_dir = BENCH / "data" / args.database
     (BENCH / "data" / f"results-{args.database}.json").unlink(missing_ok=True)
-    env = _environment(args.database, data_dir)
-    os.environ.update(env)
-    for name in ("DATABASE_URL", "REDIS_URL"):
-        if name not in env:
-            os.environ.pop(name, None)
-    _fresh_data_dir(data_dir)
+    env = use_environment(args.database, data_dir)
 
     from bench import generate
 
@@ -245,6 +240,34 @@ def _environment(database: str, data_dir: Path) -> dict[str, str]:
         env.pop("DATABASE_URL", None)
         env.pop("REDIS_URL", None)
     return env
+
+
+def use_environment(database: str, data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a run on `database` (production settings; `extra` on top), applied
+    to this process too, with a fresh data_dir."""
+    env = {**_environment(database, data_dir), **extra}
+    os.environ.update(env)
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        if name not in env:
+            os.environ.pop(name, None)
+    _fresh_data_dir(data_dir)
+    return env
+
+
+def verdict(stem: str, title: str, summary, checks) -> int:
+    """Prints each database's summary from bench/data/<stem>-<database>.json; non-zero when
+    one is missing or a bar fails."""
+    ok = True
+    for vendor, name in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL")):
+        path = BENCH / "data" / f"{stem}-{vendor}.json"
+        if not path.exists():
+            print(f"{title} on {name}: no results", file=sys.stderr)
+            ok = False
+            continue
+        results = json.loads(path.read_text())
+        print(summary(results))
+        ok = ok and all(passed for _, passed in checks(results))
+    return 0 if ok else 1
 
 
 def _fresh_data_dir(data_dir: Path) -> None:

@@ -26,7 +26,6 @@ import argparse
 import gzip
 import http.client
 import json
-import os
 import re
 import statistics
 import sys
@@ -36,10 +35,10 @@ from dataclasses import dataclass, field
 from bench.run import (
     BENCH,
     Server,
-    _environment,
     _free_port,
-    _fresh_data_dir,
     _session_cookies,
+    use_environment,
+    verdict,
 )
 
 LEARNERS = 10_000
@@ -283,13 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = BENCH / "data" / f"speed-{args.database}"
     out = BENCH / "data" / f"speed-{args.database}.json"
     out.unlink(missing_ok=True)
-    env = _environment(args.database, data_dir)
-    env["DJANGO_SETTINGS_MODULE"] = "bench.speed_settings"
-    os.environ.update(env)
-    for name in ("DATABASE_URL", "REDIS_URL"):
-        if name not in env:
-            os.environ.pop(name, None)
-    _fresh_data_dir(data_dir)
+    env = use_environment(args.database, data_dir, DJANGO_SETTINGS_MODULE="bench.speed_settings")
     import django
 
     django.setup()
@@ -429,18 +422,9 @@ def write_report() -> None:
 
 
 def report() -> int:
+    """Writes the report from both databases' results; non-zero when one is missing or fails."""
     write_report()
-    ok = True
-    for vendor, name in NAMES.items():
-        path = BENCH / "data" / f"speed-{vendor}.json"
-        if not path.exists():
-            print(f"Speed on {name}: no results", file=sys.stderr)
-            ok = False
-            continue
-        results = json.loads(path.read_text())
-        print(summary(results))
-        ok = ok and all(passed for _, passed in checks(results))
-    return 0 if ok else 1
+    return verdict("speed", "Speed", summary, checks)
 
 
 if __name__ == "__main__":

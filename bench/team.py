@@ -26,7 +26,6 @@ Results go to bench/data/team-<database>.json; bench.report adds them to the rep
 import argparse
 import datetime
 import json
-import os
 import subprocess
 import sys
 import time
@@ -39,12 +38,12 @@ from bench.run import (
     Page,
     Server,
     _client_for,
-    _environment,
     _free_port,
-    _fresh_data_dir,
     _measure_command,
     _session_cookies,
     _wrk,
+    use_environment,
+    verdict,
 )
 from bench.run import (
     REPO as REPO_DIR,
@@ -361,12 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = BENCH / "data" / f"team-{args.database}"
     out = BENCH / "data" / f"team-{args.database}.json"
     out.unlink(missing_ok=True)
-    env = _environment(args.database, data_dir)
-    os.environ.update(env)
-    for name in ("DATABASE_URL", "REDIS_URL"):
-        if name not in env:
-            os.environ.pop(name, None)
-    _fresh_data_dir(data_dir)
+    env = use_environment(args.database, data_dir)
     from bench import generate as bench_generate
 
     bench_generate.setup_django()
@@ -569,17 +563,7 @@ def section(results: dict) -> str:
 def report() -> int:
     """Writes the report from both databases' results; non-zero when one is missing or fails."""
     write_report()
-    ok = True
-    for vendor, name in NAMES.items():
-        path = BENCH / "data" / f"team-{vendor}.json"
-        if not path.exists():
-            print(f"The team's workspace on {name}: no results", file=sys.stderr)
-            ok = False
-            continue
-        results = json.loads(path.read_text())
-        print(summary(results))
-        ok = ok and all(passed for _, passed in checks(results))
-    return 0 if ok else 1
+    return verdict("team", "The team's workspace", summary, checks)
 
 
 def write_report() -> None:
