@@ -165,6 +165,7 @@ def test_the_notification_reads_as_the_announcement_and_links_to_the_course(
     assert notification.emailed_at is not None  # the daily digest leaves it out
     page = signed_in(learner).get(reverse("notifications:activity")).content.decode()
     assert "Announcement: News" in page
+    assert f"From the team of {course.title}" in page
 
 
 def test_a_scheduled_announcement_waits_for_its_time(
