@@ -2,31 +2,19 @@
 reading counters kept on the rows (an enrolment's record, a run's learner count) rather than
 counting a run's millions of rows."""
 
-import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from stoa.certificates.models import Certificate
-from stoa.courses.models import Course, CourseRun
+from stoa.courses.models import CourseRun
 from stoa.learning.models import Enrolment
-from stoa.lib.keyset import EPOCH, Cursor, after_descending
+from stoa.lib.keyset import Cursor, after_descending
 
 PAGE_SIZE = 50
 SEARCH_MAX_LENGTH = 100
 EXPORT_BATCH = 2000
-
-
-def run_for(*, course: Course, run_id: str | None) -> CourseRun | None:
-    """The run asked for, or the latest that has started (else the first to come)."""
-    runs = course.runs.order_by("-starts_on")
-    if run_id:
-        if not run_id.isascii() or not run_id.isdigit() or len(run_id) > 18:
-            return None
-        return runs.filter(pk=int(run_id)).first()
-    today = datetime.date.today()
-    return runs.filter(starts_on__lte=today).first() or runs.last()
 
 
 def _learners(run: CourseRun, search: str) -> QuerySet[Enrolment]:
@@ -58,9 +46,7 @@ def learners_page(*, run: CourseRun, search: str = "", cursor: Cursor | None = N
     next_cursor = None
     if len(rows) > PAGE_SIZE:
         last = rows[PAGE_SIZE - 1]
-        next_cursor = Cursor(
-            (last.joined_at - EPOCH) // datetime.timedelta(microseconds=1), last.pk
-        )
+        next_cursor = Cursor.at(last.joined_at, last.pk)
         rows = rows[:PAGE_SIZE]
     return LearnerPage(learners=rows, next_cursor=next_cursor)
 

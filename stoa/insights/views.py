@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from stoa.courses.models import Course
 from stoa.courses.permissions import Can, flags, require
+from stoa.courses.selectors import chosen_run
 from stoa.insights import selectors
 from stoa.insights.downloads import cell, csv_response
 from stoa.lib.http import AuthenticatedHttpRequest
@@ -20,10 +21,7 @@ from stoa.lib.refusals import NotFound
 def _course_and_run(request: AuthenticatedHttpRequest, slug: str):
     course = get_object_or_404(Course, slug=slug)
     allowed = require(user=request.user, course=course, action=Can.SEE_LEARNERS)
-    run = selectors.run_for(course=course, run_id=request.GET.get("run"))
-    if run is None and request.GET.get("run"):
-        raise NotFound(_("This course has no such run."))
-    return course, allowed, run
+    return course, allowed, chosen_run(course, request.GET.get("run"))
 
 
 @login_required

@@ -13,8 +13,9 @@ key converts to a date.
 
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
@@ -57,7 +58,12 @@ class Cursor:
     @classmethod
     def of_time(cls, row: Row) -> "Cursor":
         """After this row, in an order by created_at."""
-        return cls((row.created_at - EPOCH) // datetime.timedelta(microseconds=1), row.pk)
+        return cls.at(row.created_at, row.pk)
+
+    @classmethod
+    def at(cls, moment: datetime.datetime, pk: int) -> "Cursor":
+        """After the row with this id and time, in an order by a time."""
+        return cls(microseconds(moment), pk)
 
     @property
     def time(self) -> datetime.datetime:
@@ -67,13 +73,25 @@ class Cursor:
         return EPOCH + datetime.timedelta(microseconds=self.key)
 
 
-def cursor_from(query: QueryDict, name: str = "after") -> Cursor | None:
-    """The cursor in a query parameter: None when there is none, Invalid (a 400) when it is
-    not one a page wrote."""
+def microseconds(moment: datetime.datetime) -> int:
+    """A moment as a cursor writes it: microseconds since the epoch, exact."""
+    return (moment - EPOCH) // datetime.timedelta(microseconds=1)
+
+
+@overload
+def cursor_from(query: QueryDict, name: str = "after") -> Cursor | None: ...
+@overload
+def cursor_from[C](
+    query: QueryDict, name: str = "after", *, parse: Callable[[str], C | None]
+) -> C | None: ...
+def cursor_from(query: QueryDict, name: str = "after", *, parse: Callable = Cursor.parse):
+    """The cursor in a query parameter (a Cursor, or what `parse` reads, for a list with a
+    cursor of its own): None when there is none, Invalid (a 400) when it is not one a page
+    wrote."""
     value = query.get(name)
     if not value:
         return None
-    cursor = Cursor.parse(value)
+    cursor = parse(value)
     if cursor is None:
         raise Invalid(_DAMAGED)
     return cursor

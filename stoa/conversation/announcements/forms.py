@@ -5,8 +5,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from stoa.conversation.inbox.selectors import default_run
 from stoa.courses.models import Course, CourseRun
+from stoa.courses.selectors import current_run
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -66,4 +66,4 @@ class AnnouncementForm(forms.Form):
         runs.queryset = course.runs.order_by("-starts_on", "-pk")
         # The run the other tabs open on (the latest started), not the newest: a run made
         # for next term has no learners yet.
-        runs.initial = default_run(course)
+        runs.initial = current_run(course)

@@ -13,15 +13,14 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import F, Q
-from django.http import QueryDict
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stoa.accounts.models import public_name
 from stoa.conversation.models import Comment, WaitingCount
 from stoa.courses.models import Course, CourseRun, Step
+from stoa.courses.selectors import chosen_run
 from stoa.lib.dates import ago
-from stoa.lib.keyset import EPOCH, Cursor, after_ascending
+from stoa.lib.keyset import Cursor, after_ascending, microseconds
 from stoa.lib.refusals import Invalid, NotFound
 
 PAGE_SIZE = 50
@@ -96,8 +95,7 @@ class InboxCursor:
     id: int
 
     def __str__(self) -> str:
-        # The moment as keyset writes it: microseconds since the epoch, exact.
-        created = (self.created_at - EPOCH) // datetime.timedelta(microseconds=1)
+        created = microseconds(self.created_at)  # as keyset writes a moment
         keys = (int(self.is_question), self.like_count, self.reply_count, created, self.id)
         return ".".join(str(key) for key in keys)
 
@@ -148,18 +146,6 @@ class InboxPage:
     next_cursor: InboxCursor | None  # None on the last page
 
 
-def inbox_cursor_from(query: QueryDict) -> InboxCursor | None:
-    """The cursor in ?after=: None when there is none, Invalid (a 400) when it is not one a
-    page wrote, as keyset.cursor_from answers for the other lists."""
-    value = query.get("after")
-    if not value:
-        return None
-    cursor = InboxCursor.parse(value)
-    if cursor is None:
-        raise Invalid(_("This page's address is damaged: go back to the first page."))
-    return cursor
-
-
 @dataclass(frozen=True)
 class StepCount:
     step_number: str
@@ -168,28 +154,12 @@ class StepCount:
     count: int
 
 
-def default_run(course: Course, *, today: datetime.date | None = None) -> CourseRun | None:
-    """The run the inbox opens on: the latest that has started, else the first to come."""
-    today = today or timezone.localdate()
-    runs = CourseRun.objects.filter(course=course)
-    started = runs.filter(starts_on__lte=today).order_by("-starts_on", "-pk").first()
-    return started or runs.order_by("starts_on", "pk").first()
-
-
 def inbox_filter(course: Course, query) -> InboxFilter | None:
     """The run, week and step chosen in the query string (?run=<id>&week=<n>&step=<w.p>);
     NotFound for anything that is not one of this course's; None when it has no run."""
-    run_id = query.get("run", "")
-    if run_id:
-        if not (run_id.isascii() and run_id.isdigit() and len(run_id) <= 18):
-            raise NotFound(_("There is no such run of this course."))
-        run = CourseRun.objects.filter(course=course, pk=int(run_id)).first()
-        if run is None:
-            raise NotFound(_("There is no such run of this course."))
-    else:
-        run = default_run(course)
-        if run is None:
-            return None
+    run = chosen_run(course, query.get("run"))
+    if run is None:
+        return None
     week = None
     if value := query.get("week", ""):
         if not (value.isascii() and value.isdigit() and 1 <= int(value[:4]) <= course.week_count):

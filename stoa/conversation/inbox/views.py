@@ -23,6 +23,7 @@ from stoa.conversation.models import Comment
 from stoa.courses.models import Course
 from stoa.courses.permissions import Can, flags, require
 from stoa.lib.http import AuthenticatedHttpRequest, HtmxHttpRequest, safe_next
+from stoa.lib.keyset import cursor_from
 from stoa.lib.refusals import TooMany
 
 
@@ -47,7 +48,7 @@ def _inbox_url(course: Course) -> str:
 def inbox(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course, allowed = _team_course(request, slug, Can.REPLY)
     chosen = selectors.inbox_filter(course, request.GET)
-    after = selectors.inbox_cursor_from(request.GET)
+    after = cursor_from(request.GET, parse=selectors.InboxCursor.parse)
     page, counts = selectors.InboxPage(items=[], next_cursor=None), []
     if chosen:
         page = selectors.waiting_comments(chosen, after=after)

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET
 
 from stoa.courses.models import Course
 from stoa.courses.permissions import Can, flags, require
+from stoa.courses.selectors import chosen_run
 from stoa.insights.dashboard import selectors
 from stoa.insights.downloads import cell, csv_response
-from stoa.insights.selectors import run_for
 from stoa.lib.http import AuthenticatedHttpRequest
 from stoa.lib.refusals import NotFound
 
@@ -26,9 +26,7 @@ def overview(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     runs = list(course.runs.order_by("-starts_on"))
     dashboard = None
     if Can.SEE_DASHBOARD in allowed:
-        run = run_for(course=course, run_id=request.GET.get("run"))
-        if run is None and request.GET.get("run"):
-            raise NotFound(_("This course has no such run."))
+        run = chosen_run(course, request.GET.get("run"))
         dashboard = selectors.dashboard(run) if run is not None else None
     return render(
         request,
@@ -49,7 +47,7 @@ def chart_csv(request: AuthenticatedHttpRequest, slug: str, chart: str) -> Strea
     """One chart's numbers, as its table shows them."""
     course = get_object_or_404(Course, slug=slug)
     require(user=request.user, course=course, action=Can.SEE_DASHBOARD)
-    run = run_for(course=course, run_id=request.GET.get("run"))
+    run = chosen_run(course, request.GET.get("run"))
     found = selectors.dashboard(run).chart(chart) if run is not None else None
     if run is None or found is None:
         raise NotFound(_("This course has no such run or chart."))
