@@ -14,7 +14,7 @@ import datetime
 from collections.abc import Callable
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -47,20 +47,8 @@ def recount_tallies(run: CourseRun, *, on_step: Callable[[str], None] = lambda n
     )
     on_step("joiners")
 
-    visitors = dict(
-        StepVisit.objects.filter(enrolment__run=run)
-        .values("step")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("step", "n")
-    )
-    completers = dict(
-        StepCompletion.objects.filter(enrolment__run=run)
-        .values("step")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("step", "n")
-    )
+    visitors = _per_step(StepVisit.objects.filter(enrolment__run=run))
+    completers = _per_step(StepCompletion.objects.filter(enrolment__run=run))
     StepTally.objects.filter(run=run).delete()
     StepTally.objects.bulk_create(
         StepTally(
@@ -78,7 +66,7 @@ def recount_tallies(run: CourseRun, *, on_step: Callable[[str], None] = lambda n
     weeks = run.week_of(today) if today >= run.starts_on else 0
     tallies = []
     for week in range(1, weeks + 1):
-        start = _midnight(run.starts_on + datetime.timedelta(days=7 * (week - 1)))
+        start = _week_start(run, week)
         end = start + datetime.timedelta(days=7)
         if week == 1:  # visits before the start count in week 1, as week_of() counts them
             start = _midnight(datetime.date(1970, 1, 1))
@@ -139,7 +127,7 @@ def recount_tallies(run: CourseRun, *, on_step: Callable[[str], None] = lambda n
     # Each learner's latest active week, so that their next visit counts as the tallies do.
     Enrolment.objects.filter(run=run).update(active_week=None)
     for week in range(1, weeks + 1):
-        start = _midnight(run.starts_on + datetime.timedelta(days=7 * (week - 1)))
+        start = _week_start(run, week)
         active = Enrolment.objects.filter(
             run=run, last_activity_at__lt=start + datetime.timedelta(days=7)
         )
@@ -147,6 +135,16 @@ def recount_tallies(run: CourseRun, *, on_step: Callable[[str], None] = lambda n
             active = active.filter(last_activity_at__gte=start)
         active.update(active_week=week)
     on_step("learners")
+
+
+def _per_step(rows: QuerySet) -> dict[int, int]:
+    """How many of the rows there are for each step, by step id: one grouped query."""
+    return dict(rows.values("step").annotate(n=Count("id")).order_by().values_list("step", "n"))
+
+
+def _week_start(run: CourseRun, week: int) -> datetime.datetime:
+    """When the run's calendar week `week` begins (the weeks CourseRun.week_of counts)."""
+    return _midnight(run.starts_on + datetime.timedelta(days=7 * (week - 1)))
 
 
 def _midnight(day: datetime.date) -> datetime.datetime:

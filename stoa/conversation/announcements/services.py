@@ -341,15 +341,13 @@ def create_week_open_announcements(*, now: datetime.datetime) -> int:
 
 
 def _week_opening(run: CourseRun, today: datetime.date) -> int | None:
-    """The number of the week that opens today in the run, or None. (Week 1 for a run that
-    opens them all at once: its one announcement stands for every week.)"""
-    if run.course.week_count < 1:
+    """The number of the week that opens today in the run, or None, by the run's own rule
+    (CourseRun.week_opens_on). With every week at once they all open on the first day,
+    where week_of says 1: its one announcement stands for every week."""
+    if today < run.starts_on:
         return None
-    if run.release == Release.ALL:
-        return 1 if today == run.starts_on else None
-    days = (today - run.starts_on).days
-    number = days // 7 + 1
-    if days < 0 or days % 7 or number > run.course.week_count:
+    number = run.week_of(today)
+    if number > run.course.week_count or run.week_opens_on(number) != today:
         return None
     return number
 
