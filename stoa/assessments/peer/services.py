@@ -28,10 +28,12 @@ its work is offered to another reviewer and its author still gets a review that 
 
 Locks, always in this order, so that concurrent writes queue instead of deadlocking: the
 reviewer's enrolment (one review write at a time per learner, so two tabs cannot give more
-reviews than asked), then allocations, then the submission reviewed. Candidates are locked
-with SKIP LOCKED on PostgreSQL, so that concurrent reviewers each take a different piece of
-work instead of queueing for the same row; SQLite ignores row locks and runs writes one at a
-time anyway.
+reviews than asked), then the step's peer-review settings (when allocating), then allocations,
+then the submission reviewed. Allocations on one step take turns on its settings row: each
+then reads `assigned` as the one before left it, so concurrent reviewers spread over the work
+exactly as if they had asked one after another (locking only the candidate row, a reviewer
+could pick by counts another had just changed). An allocation is a few short statements, so
+the turn is brief; SQLite runs writes one at a time anyway.
 """
 
 import datetime
@@ -312,9 +314,15 @@ def reserve_work(*, user: User, step: Step) -> PeerAllocation | None:
 
 @transaction.atomic
 def _reserve(*, user: User, step: Step) -> PeerAllocation | None:
-    _settings, enrolment, _given = _reviewer(user=user, step=step)
+    settings, enrolment, _given = _reviewer(user=user, step=step)
     run = enrolment.run
     now = timezone.now()
+    # NO KEY: rows that merely refer to the settings are not held up.
+    list(
+        PeerReviewSettings.objects.select_for_update(no_key=True)
+        .filter(pk=settings.pk)
+        .values_list("pk")
+    )
     held = PeerAllocation.objects.select_for_update().filter(reviewer=user, step=step).first()
     if held is not None:
         still_open = PeerSubmission.objects.filter(
@@ -330,11 +338,7 @@ def _reserve(*, user: User, step: Step) -> PeerAllocation | None:
     candidates = open_work(step=step, run=run, reviewer=user).order_by(
         "assigned", "submitted_at", "pk"
     )
-    # Skipping rows another reviewer is taking spreads concurrent reviewers over different
-    # work; if every candidate is being taken, wait for one rather than say none is waiting.
-    work = candidates.select_for_update(skip_locked=True).first()
-    if work is None:
-        work = candidates.select_for_update().first()
+    work = candidates.first()
     if work is None:
         return None
     _change_assigned(work.pk, +1)
