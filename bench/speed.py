@@ -272,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--small", action="store_true", help="200 requests per load")
     parser.add_argument("--report", action="store_true", help="only write the report")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile each page in-process instead"
+    )
     args = parser.parse_args(argv)
     if args.report:
         return report()
@@ -291,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     data, loads = _prepare(requests, args.rounds)
+    if args.profile:
+        return profile(args.database, loads)
     results: dict = {
         "database": args.database,
         "data": data,
@@ -322,6 +327,67 @@ def main(argv: list[str] | None = None) -> int:
     write_report()
     print(summary(results))
     return 0 if all(ok for _, ok in checks(results)) else 1
+
+
+def profile(database: str, loads: list[Load], renders: int = 300) -> int:
+    """Each GET page rendered `renders` times in-process under cProfile: where its time goes,
+    by the share of Stoa's own functions (cumulative) and of the layers beneath. Written to
+    bench/reports/speed-profile-<database>.md."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test import Client
+
+    sections = []
+    for load in loads:
+        if load.method != "GET" or load.key == "bare":
+            continue
+        client = Client(HTTP_HOST="127.0.0.1", headers={"X-Forwarded-Proto": "https"})
+        for part in filter(None, load.cookie.split("; ")):
+            name, _, value = part.partition("=")
+            client.cookies[name] = value
+        for _ in range(20):
+            client.get(load.path)
+        captured: list[str] = []
+
+        def capture(execute, sql, params, many, context, captured=captured):
+            captured.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(capture):
+            client.get(load.path)
+        profiler = cProfile.Profile()
+        started = time.process_time()
+        profiler.enable()
+        for _ in range(renders):
+            client.get(load.path)
+        profiler.disable()
+        per_request = 1000 * (time.process_time() - started) / renders
+        stats = pstats.Stats(profiler)
+        total = stats.total_tt  # type: ignore[attr-defined]
+        rows = []
+        for (filename, line, name), (_cc, _nc, _tt, cumulative, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+            where = filename.split("site-packages/")[-1].split("/main/")[-1]
+            if where.startswith(("stoa/", "django/db/models/sql/compiler", "django/template/base")):
+                rows.append((cumulative / total, f"{where}:{line} {name}"))
+        rows.sort(reverse=True)
+        sections.append(
+            f"## {load.title}: {per_request:.1f} ms per render (profiled)\n\n"
+            + "\n".join(f"- {share:5.1%} {where}" for share, where in rows[:25])
+            + f"\n\n{len(captured)} queries:\n\n"
+            + "\n".join(f"- `{sql[:200]}`" for sql in captured)
+        )
+    out = BENCH / "reports" / f"speed-profile-{database}.md"
+    out.write_text(
+        f"# Where the learner's pages spend their time ({NAMES[database]})\n\n"
+        "Written by `python -m bench.speed --profile`: each page rendered in-process under "
+        "cProfile; the share of the time spent inside each function, callees included.\n\n"
+        + "\n\n".join(sections)
+        + "\n"
+    )
+    print(f"Profile written to {out}")
+    return 0
 
 
 # The report -----------------------------------------------------------------------------------

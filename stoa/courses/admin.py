@@ -15,7 +15,34 @@ from stoa.courses.models import (
     TeamInvitation,
     TranscriptCue,
     Week,
+    bump_version,
 )
+
+
+class ChangesStructure(admin.ModelAdmin):
+    """An admin whose saves and deletes change a course's structure, which each process holds
+    keyed by the course's version (stoa.courses.structure): they replace the version, in the
+    same transaction, after the inlines are saved too."""
+
+    def courses_of(self, obj) -> list[int]:
+        raise NotImplementedError
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for course_id in self.courses_of(form.instance):
+            bump_version(course_id)
+
+    def delete_model(self, request, obj):
+        courses = self.courses_of(obj)
+        super().delete_model(request, obj)
+        for course_id in courses:
+            bump_version(course_id)
+
+    def delete_queryset(self, request, queryset):
+        courses = {course_id for obj in queryset for course_id in self.courses_of(obj)}
+        super().delete_queryset(request, queryset)
+        for course_id in courses:
+            bump_version(course_id)
 
 
 class CourseOrganisationInline(admin.TabularInline):
@@ -46,16 +73,22 @@ class CourseRunInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(ChangesStructure):
     search_fields = ["name"]
     list_display = ["name", "url"]
 
+    def courses_of(self, obj: Organisation) -> list[int]:
+        return list(obj.courses.values_list("pk", flat=True))
+
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(ChangesStructure):
     list_display = ["title", "slug", "language", "hours_per_week", "updated_at"]
     search_fields = ["title", "slug"]
     inlines = [CourseOrganisationInline, CourseTeamMemberInline, WeekInline, CourseRunInline]
+
+    def courses_of(self, obj: Course) -> list[int]:
+        return [obj.pk]
 
 
 @admin.register(CourseRun)
@@ -82,13 +115,16 @@ class PeerReviewSettingsInline(admin.StackedInline):
 
 
 @admin.register(Step)
-class StepAdmin(admin.ModelAdmin):
+class StepAdmin(ChangesStructure):
     list_display = ["__str__", "type", "week"]
     list_filter = ["type", "week__course"]
     list_select_related = ["week", "week__course"]
     search_fields = ["title", "slug"]
     raw_id_fields = ["week", "media_file"]
     inlines = [TranscriptCueInline, QuestionInline, PeerReviewSettingsInline]
+
+    def courses_of(self, obj: Step) -> list[int]:
+        return [obj.week.course_id]
 
 
 class OptionInline(admin.TabularInline):
@@ -104,9 +140,12 @@ class QuestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(MediaFile)
-class MediaFileAdmin(admin.ModelAdmin):
+class MediaFileAdmin(ChangesStructure):
     list_display = ["path", "course", "size"]
     list_filter = ["course"]
+
+    def courses_of(self, obj: MediaFile) -> list[int]:
+        return [obj.course_id]
 
 
 @admin.register(TeamInvitation)

@@ -1,4 +1,5 @@
 import datetime
+import uuid
 from typing import cast
 
 from django.conf import settings
@@ -48,6 +49,9 @@ class Course(models.Model):
     # course.yaml as imported. Export writes it back verbatim while it still describes the
     # course, so that import then export returns the author's own formatting and comments.
     package_source = models.TextField(blank=True, editable=False)
+    # Replaced whenever the course's structure changes (stoa.courses.structure.bump_version):
+    # what each process's copy of the structure is keyed by.
+    version = models.UUIDField(default=uuid.uuid4, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -120,8 +124,9 @@ class CourseTeamMember(models.Model):
         return f"{self.name} ({self.get_role_display()})"
 
     # Team rows change through services, the package import, `stoa team` and the admin:
-    # whichever way, the user's Teach flag follows. (QuerySet.update and bulk deletes bypass
-    # these, so code that uses them calls refresh_teaches itself.)
+    # whichever way, the user's Teach flag and the course's version follow. (QuerySet.update
+    # and bulk deletes bypass these, so code that uses them calls refresh_teaches and
+    # bump_version itself.)
     def save(self, *args, **kwargs):
         previous_user_id = (
             CourseTeamMember.objects.filter(pk=self.pk).values_list("user_id", flat=True).first()
@@ -130,12 +135,20 @@ class CourseTeamMember(models.Model):
         )
         super().save(*args, **kwargs)
         refresh_teaches(self.user_id, previous_user_id)
+        bump_version(self.course_id)
 
     def delete(self, *args, **kwargs):
         user_id = self.user_id
         result = super().delete(*args, **kwargs)
         refresh_teaches(user_id)
+        bump_version(self.course_id)
         return result
+
+
+def bump_version(course_id: int) -> None:
+    """Tells every process that the course's structure changed (see stoa.courses.structure):
+    call it in the transaction that changes it."""
+    Course.objects.filter(pk=course_id).update(version=uuid.uuid4())
 
 
 def refresh_teaches(*user_ids: int | None) -> None:

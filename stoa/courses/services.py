@@ -41,6 +41,7 @@ from stoa.courses.models import (
     TeamRole,
     TranscriptCue,
     Week,
+    bump_version,
     refresh_teaches,
 )
 from stoa.courses.package import (
@@ -147,6 +148,7 @@ def import_package(*, root: Path) -> ImportResult:
         _refresh_counts(course)
         # After the steps, which protect the media files they show.
         MediaFile.objects.filter(course=course).exclude(path__in=media_files).delete()
+        bump_version(course.pk)
 
     logger.info(
         "Imported course %s from %s (%s): %d steps created, %d updated, %d unchanged, %d deleted",

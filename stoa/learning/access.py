@@ -30,10 +30,10 @@ from django.utils import timezone
 
 from stoa.accounts.models import User
 from stoa.courses.models import Course, CourseRun, Step
+from stoa.courses.structure import CourseStructure, structure_of
 from stoa.learning import selectors
 from stoa.learning.extensions import named_in_settings
 from stoa.learning.models import Enrolment
-from stoa.lib.refusals import NotFound
 
 
 @dataclass
@@ -45,6 +45,7 @@ class StepAccess:
     run: CourseRun | None
     is_team: bool
     opens_on: datetime.date | None  # set while the step's week is not open yet
+    structure: CourseStructure  # shared by the process: read, never change
 
     @property
     def is_locked(self) -> bool:
@@ -53,19 +54,18 @@ class StepAccess:
 
 def find_step(*, slug: str, week: int, position: int) -> Step:
     """The step, with its week and course, or NotFound: for views whose services decide who
-    may act on it, so that nothing is decided twice."""
-    try:
-        return selectors.step_at(course_slug=slug, week=week, position=position)
-    except Step.DoesNotExist as exc:
-        raise NotFound("No such step") from exc
+    may act on it, so that nothing is decided twice. From the course's structure, which the
+    process shares: read it, never change it."""
+    return structure_of(slug).step(week, position)
 
 
 def step_access(*, user: User | AnonymousUser, slug: str, week: int, position: int) -> StepAccess:
     """Finds the step and decides what this person may see of it (see the module's contract)."""
-    step = find_step(slug=slug, week=week, position=position)
-    course = step.week.course
+    structure = structure_of(slug)
+    step = structure.step(week, position)
+    course = structure.course
     enrolment = selectors.enrolment_for(user=user, course=course)
-    is_team = selectors.is_course_team(user=user, course=course)
+    is_team = user.is_authenticated and (user.is_staff or user.pk in structure.team_user_ids)
     run = enrolment.run if enrolment else selectors.next_open_run(course=course)
     opens_on = None
     if run is not None and not is_team and not run.is_week_open(week, today=timezone.localdate()):
@@ -78,6 +78,7 @@ def step_access(*, user: User | AnonymousUser, slug: str, week: int, position: i
         run=run,
         is_team=is_team,
         opens_on=opens_on,
+        structure=structure,
     )
 
 

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from stoa.courses.models import Course, Step, StepType
+from stoa.courses.models import Course, Step, StepType, TranscriptCue
 from stoa.courses.selectors import course_outline
 from stoa.learning import selectors, services
 from stoa.learning.access import StepAccess, step_access, step_panels
@@ -98,16 +98,15 @@ SELF_COMPLETED_TYPES = frozenset(
 
 def step(request: HtmxHttpRequest, slug: str, week: int, position: int) -> HttpResponse:
     access = step_access(user=request.user, slug=slug, week=week, position=position)
-    step = access.step
+    step, structure = access.step, access.structure
     if access.enrolment is not None and not access.is_locked:
         services.record_visit(enrolment=access.enrolment, step=step)
-    previous, following = selectors.neighbours(step=step)
+    previous, following = structure.neighbours(step)
     context = {
         "access": access,
         "step": step,
         "course": access.course,
-        # For the preview tags (meta description): one query, made only for the whole page.
-        "partners": access.course.courseorganisation_set.select_related("organisation"),
+        "partners": structure.partners,  # for the preview tags (meta description)
         "previous": previous,
         "next": following,
         "completed": selectors.is_completed(enrolment=access.enrolment, step=step),
@@ -115,11 +114,12 @@ def step(request: HtmxHttpRequest, slug: str, week: int, position: int) -> HttpR
         "self_completed_types": SELF_COMPLETED_TYPES,
     }
     if not access.is_locked:
-        context["body"] = render_step_markdown(step.body, media_urls=_media_urls(step))
+        context["body"] = structure.memo(
+            ("body", step.pk),
+            lambda: render_step_markdown(step.body, media_urls=structure.media_urls),
+        )
         if step.has_media:
-            context["cues"] = [
-                (cue, format_spoken_time(cue.start_ms)) for cue in step.cues.order_by("position")
-            ]
+            context["cues"] = structure.memo(("cues", step.pk), lambda: _cues(step))
         if step.type == "peer-review":
             context["peer_review"] = getattr(step, "peer_review", None)
     if request.htmx and request.htmx.target == "completion":
@@ -130,11 +130,8 @@ def step(request: HtmxHttpRequest, slug: str, week: int, position: int) -> HttpR
     return render(request, "learning/step.html", context)
 
 
-def _media_urls(step: Step) -> dict[str, str]:
-    if "media/" not in step.body:
-        return {}
-    files = step.week.course.media_files.all()
-    return {media.path: media.file.url for media in files}
+def _cues(step: Step) -> list[tuple[TranscriptCue, str]]:
+    return [(cue, format_spoken_time(cue.start_ms)) for cue in step.cues.order_by("position")]
 
 
 @login_required

@@ -8,7 +8,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from stoa.accounts.models import User
-from stoa.courses.models import CourseRun, CourseTeamMember, TeamRole, refresh_teaches
+from stoa.courses.models import (
+    CourseRun,
+    CourseTeamMember,
+    TeamRole,
+    bump_version,
+    refresh_teaches,
+)
 from stoa.courses.services import import_package
 
 DEMO_DIR = Path(settings.BASE_DIR).parent / "demo"
@@ -75,6 +81,7 @@ class Command(BaseCommand):
                     user.display_name = member.name
                     user.save()
                     CourseTeamMember.objects.filter(pk=member.pk).update(user=user)
+                    bump_version(course.pk)
         user.save()
         refresh_teaches(user.pk)  # after saving, which would write the flag as it was loaded
         return kind, email, password

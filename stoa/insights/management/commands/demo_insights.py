@@ -71,8 +71,10 @@ class Command(BaseCommand):
                 f"cohort-{number}@example.com", None, display_name=f"Demo learner {number + 1}"
             )
             enrolment = learning.enrol(user=user, course=course)
-            # Each learner gets a little less far than the one before, at random.
-            reach = max(1, int(len(steps) * rng.betavariate(1.2, 1.6)))
+            # Each learner gets a little less far than the one before, at random; one in ten
+            # joined yesterday and is still at it, so that every week so far has learners.
+            recent = number % 10 == 9
+            reach = max(4 if recent else 1, int(len(steps) * rng.betavariate(1.2, 1.6)))
             for step in steps[:reach]:
                 enrolment = Enrolment.objects.select_related("run").get(pk=enrolment.pk)
                 learning.record_visit(enrolment=enrolment, step=step)
@@ -80,7 +82,7 @@ class Command(BaseCommand):
                     learning.complete_step(enrolment=enrolment, step=step)
                 elif step.type in (StepType.QUIZ, StepType.TEST):
                     self._answer(user, step, rng)
-            self._spread(enrolment, run, rng, days_open)
+            self._spread(enrolment, rng, days_open, recent=recent)
         recount_tallies(run)
 
     def _answer(self, user: User, step: Step, rng: random.Random) -> None:
@@ -101,10 +103,18 @@ class Command(BaseCommand):
                 except Refused:
                     break
 
-    def _spread(self, enrolment: Enrolment, run, rng: random.Random, days_open: int) -> None:
-        """Moves the learner's joining and visits back over the run's days so far."""
-        joined_day = min(int(rng.expovariate(0.35)), days_open - 1)
-        joined = timezone.now() - datetime.timedelta(days=days_open - joined_day)
+    def _spread(
+        self, enrolment: Enrolment, rng: random.Random, days_open: int, *, recent: bool
+    ) -> None:
+        """Moves the learner's joining and visits back over the run's days so far: by days
+        from today's midnight, so that the weeks they fall in do not depend on the hour the
+        demo is made. A recent learner joined yesterday, from 7 in the morning, so that their
+        fourth visit, six hours apart, is today's."""
+        joined_day = days_open - 1 if recent else min(int(rng.expovariate(0.35)), days_open - 1)
+        midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+        joined = midnight - datetime.timedelta(
+            days=days_open - joined_day, hours=-rng.randint(7, 20)
+        )
         Enrolment.objects.filter(pk=enrolment.pk).update(joined_at=joined)
         last_seen = joined
         for offset, visit in enumerate(
