@@ -369,12 +369,14 @@ def profile(database: str, loads: list[Load], renders: int = 300) -> int:
         rows = []
         for (filename, line, name), (_cc, _nc, _tt, cumulative, _callers) in stats.stats.items():  # type: ignore[attr-defined]
             where = filename.split("site-packages/")[-1].split("/main/")[-1]
-            if where.startswith(("stoa/", "django/db/models/sql/compiler", "django/template/base")):
+            if where.startswith(
+                ("stoa/", "django/db/models/sql/compiler", "django/template/", "django/forms/")
+            ):
                 rows.append((cumulative / total, f"{where}:{line} {name}"))
         rows.sort(reverse=True)
         sections.append(
             f"## {load.title}: {per_request:.1f} ms per render (profiled)\n\n"
-            + "\n".join(f"- {share:5.1%} {where}" for share, where in rows[:25])
+            + "\n".join(f"- {share:5.1%} {where}" for share, where in rows[:40])
             + f"\n\n{len(captured)} queries:\n\n"
             + "\n".join(f"- `{sql[:200]}`" for sql in captured)
         )

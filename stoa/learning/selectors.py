@@ -2,6 +2,7 @@
 queries, whatever the size of the course or the number of learners."""
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from stoa.accounts.models import User
 from stoa.courses.models import Course, CourseRun, CourseTeamMember, Step, Week
+from stoa.courses.structure import CourseStructure
 from stoa.learning.extensions import StepState, step_states
 from stoa.learning.models import Enrolment, StepCompletion
 
@@ -98,13 +100,14 @@ class Todo:
     current_week: int
 
 
-def todo_for(*, course: Course, enrolment: Enrolment | None, today: datetime.date) -> Todo:
+def todo_for(
+    *, structure: CourseStructure, enrolment: Enrolment | None, today: datetime.date
+) -> Todo:
     """The course's weeks, activities and steps with this learner's completion state.
 
-    Three queries (weeks, steps, completions) and those of the apps' step states.
+    The course's structure, then one query (completions) and those of the apps' step states.
     """
-    weeks = list(Week.objects.filter(course=course).order_by("number"))
-    steps = Step.objects.filter(week__course=course).order_by("week__number", "position")
+    weeks = structure.weeks
     completed = completed_step_ids(enrolment)
     run = enrolment.run if enrolment else None
     by_number: dict[int, TodoWeek] = {}
@@ -116,10 +119,8 @@ def todo_for(*, course: Course, enrolment: Enrolment | None, today: datetime.dat
         )
         by_number[week.number] = todo_week
         todo_weeks.append(todo_week)
-    week_numbers = {week.pk: week.number for week in weeks}
-    for step in steps.only("id", "week_id", "position", "slug", "title", "type", "activity"):
-        todo_week = by_number[week_numbers[step.week_id]]
-        step.week = todo_week.week  # spares a query per step for step.number
+    for step in structure.steps:
+        todo_week = by_number[step.week.number]
         activities = todo_week.activities
         if not activities or activities[-1].title != step.activity:
             activities.append(TodoActivity(title=step.activity))
@@ -191,13 +192,13 @@ class Progress:
         return round(100 * self.completed / self.total) if self.total else 0
 
 
-def progress_for(*, enrolment: Enrolment, today: datetime.date) -> Progress:
-    """Share of steps completed overall and per week. Three queries."""
-    weeks = list(
-        Week.objects.filter(course_id=enrolment.course_id)
-        .annotate(total=Count("steps"))
-        .order_by("number")
-    )
+def progress_for(
+    *, structure: CourseStructure, enrolment: Enrolment, today: datetime.date
+) -> Progress:
+    """Share of steps completed overall and per week. The course's structure, then two
+    queries."""
+    weeks = structure.weeks
+    totals = Counter(step.week_id for step in structure.steps)
     completed_by_week = dict(
         StepCompletion.objects.filter(enrolment=enrolment)
         .values_list("step__week_id")
@@ -211,7 +212,9 @@ def progress_for(*, enrolment: Enrolment, today: datetime.date) -> Progress:
     ).count()
     return Progress(
         weeks=[
-            WeekProgress(week=week, total=week.total, completed=completed_by_week.get(week.pk, 0))
+            WeekProgress(
+                week=week, total=totals[week.pk], completed=completed_by_week.get(week.pk, 0)
+            )
             for week in weeks
         ],
         completed_this_week=completed_this_week,

@@ -1,13 +1,16 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from stoa.courses.models import Course, Step, StepType, TranscriptCue
-from stoa.courses.selectors import course_outline
+from stoa.courses.structure import CourseStructure, structure_of
 from stoa.learning import selectors, services
 from stoa.learning.access import StepAccess, step_access, step_panels
 from stoa.learning.extensions import progress_panels
@@ -31,15 +34,16 @@ def _learner_access(
 
 
 def course(request: HttpRequest, slug: str) -> HttpResponse:
-    course = get_object_or_404(Course, slug=slug)
+    structure = structure_of(slug)
+    course = structure.course
     return render(
         request,
         "learning/course.html",
         {
             "course": course,
-            "partners": course.courseorganisation_set.select_related("organisation"),
-            "team": course.team.all(),
-            "weeks": course_outline(course),
+            "partners": structure.partners,
+            "team": structure.team,
+            "weeks": structure.weeks,
             "run": selectors.next_open_run(course=course),
             "enrolment": selectors.enrolment_for(user=request.user, course=course),
         },
@@ -124,10 +128,35 @@ def step(request: HtmxHttpRequest, slug: str, week: int, position: int) -> HttpR
             context["peer_review"] = getattr(step, "peer_review", None)
     if request.htmx and request.htmx.target == "completion":
         return render(request, "learning/step.html#completion", context)
+    context["fragments"] = _step_fragments(request, access, context)
     context["panels"] = [
         panel for make_panel in step_panels() if (panel := make_panel(request, access))
     ]
     return render(request, "learning/step.html", context)
+
+
+def _step_fragments(request: HttpRequest, access: StepAccess, context: dict) -> dict[str, str]:
+    """The parts of the step page that are the same for every reader, rendered once per
+    process and version of the course, in each language and for each address the site is
+    reached at (the share links and preview tags hold whole URLs). A step not open yet shows
+    the day it opens in this reader's run, so its content is rendered each time."""
+    fragment_context = {
+        **context,
+        "request": request,
+        "site_name": settings.SITE_NAME,
+    }
+    where = (access.step.pk, get_language(), request.build_absolute_uri("/"), access.is_locked)
+
+    def fragment(name: str) -> str:
+        return render_to_string(f"learning/_step_{name}.html", fragment_context)  # safe
+
+    return {
+        "meta": access.structure.memo(("meta", *where), lambda: fragment("meta")),
+        "content": fragment("content")
+        if access.is_locked
+        else access.structure.memo(("content", *where), lambda: fragment("content")),
+        "nav": access.structure.memo(("nav", *where), lambda: fragment("nav")),
+    }
 
 
 def _cues(step: Step) -> list[tuple[TranscriptCue, str]]:
@@ -193,19 +222,22 @@ def _readable_transcript(request: HttpRequest, slug: str, week: int, position: i
     return access
 
 
-def _course_and_enrolment(request: HttpRequest, slug: str) -> tuple[Course, Enrolment | None]:
-    course = get_object_or_404(Course, slug=slug)
-    return course, selectors.enrolment_for(user=request.user, course=course)
+def _course_and_enrolment(
+    request: HttpRequest, slug: str
+) -> tuple[CourseStructure, Enrolment | None]:
+    structure = structure_of(slug)
+    return structure, selectors.enrolment_for(user=request.user, course=structure.course)
 
 
 @login_required
 def todo(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    course, enrolment = _course_and_enrolment(request, slug)
+    structure, enrolment = _course_and_enrolment(request, slug)
+    course = structure.course
     if enrolment is None:
         messages.info(request, "Join the course to keep a to-do list.")
         return redirect(course)
     today = timezone.localdate()
-    todo = selectors.todo_for(course=course, enrolment=enrolment, today=today)
+    todo = selectors.todo_for(structure=structure, enrolment=enrolment, today=today)
     # The current week first, then the others in order.
     weeks = sorted(todo.weeks, key=lambda w: (w.week.number != todo.current_week, w.week.number))
     return render(
@@ -217,11 +249,14 @@ def todo(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def progress(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    course, enrolment = _course_and_enrolment(request, slug)
+    structure, enrolment = _course_and_enrolment(request, slug)
+    course = structure.course
     if enrolment is None:
         messages.info(request, "Join the course to track your progress.")
         return redirect(course)
-    progress = selectors.progress_for(enrolment=enrolment, today=timezone.localdate())
+    progress = selectors.progress_for(
+        structure=structure, enrolment=enrolment, today=timezone.localdate()
+    )
     return render(
         request,
         "learning/progress.html",

@@ -92,4 +92,3 @@ def test_a_version_names_one_state_only():
     version = Course.objects.get(pk=course.pk).version
     CourseTeamMember.objects.create(course=course, position=9, name="Host", role=TeamRole.HOST)
     assert Course.objects.get(pk=course.pk).version != version
-

@@ -6,6 +6,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from stoa.courses.models import CourseRun
+from stoa.courses.structure import structure_of
 from stoa.learning import selectors, services
 from stoa.learning.models import Enrolment, StepCompletion, StepVisit
 from stoa.testing import make_course, step_of
@@ -158,7 +159,9 @@ def test_progress_counts_overall_per_week_and_this_week(learner):
     for week, position in [(1, 1), (1, 2), (2, 1)]:
         services.complete_step(enrolment=enrolment, step=step_of(course, week, position))
     enrolment.refresh_from_db()
-    progress = selectors.progress_for(enrolment=enrolment, today=timezone.localdate())
+    progress = selectors.progress_for(
+        structure=structure_of(course.slug), enrolment=enrolment, today=timezone.localdate()
+    )
     assert (progress.completed, progress.total, progress.percent) == (3, 8, 38)
     assert [(w.completed, w.total, w.percent) for w in progress.weeks] == [(2, 4, 50), (1, 4, 25)]
     assert progress.completed_this_week == 3
@@ -168,7 +171,9 @@ def test_progress_counts_overall_per_week_and_this_week(learner):
 def test_todo_groups_steps_by_week_and_activity(course, learner):
     enrolment = services.enrol(user=learner, course=course)
     services.complete_step(enrolment=enrolment, step=step_of(course, 1, 2))
-    todo = selectors.todo_for(course=course, enrolment=enrolment, today=timezone.localdate())
+    todo = selectors.todo_for(
+        structure=structure_of(course.slug), enrolment=enrolment, today=timezone.localdate()
+    )
     week_one = todo.weeks[0]
     assert [a.title for a in week_one.activities] == ["Getting started", "Going further"]
     assert [(i.step.number, i.completed) for i in week_one.steps] == [

@@ -314,13 +314,13 @@ def test_pages_run_the_same_number_of_queries_for_small_and_large_courses(
     # the course's tests and the learner's sheets of them (two), and for certificates the
     # learner's record and certificates (two)
     expect_queries(
-        client, django_assert_num_queries, reverse("learning:todo", args=[course.slug]), 11
+        client, django_assert_num_queries, reverse("learning:todo", args=[course.slug]), 9
     )
     expect_queries(
-        client, django_assert_num_queries, reverse("learning:progress", args=[course.slug]), 12
+        client, django_assert_num_queries, reverse("learning:progress", args=[course.slug]), 11
     )
     expect_queries(client, django_assert_num_queries, reverse("learning:my_courses"), 5)
-    expect_queries(client, django_assert_num_queries, course.get_absolute_url(), 9)
+    expect_queries(client, django_assert_num_queries, course.get_absolute_url(), 6)
     client.logout()
     expect_queries(client, django_assert_num_queries, reverse("courses:catalogue"), 3)
     expect_queries(client, django_assert_num_queries, step_url(course, 1, 2), 3)
