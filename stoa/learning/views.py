@@ -18,6 +18,7 @@ from stoa.learning.models import Enrolment
 from stoa.lib.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from stoa.lib.markdown import render_step_markdown
 from stoa.lib.transcripts import format_spoken_time
+from stoa.lib.visitor_pages import cached_for_visitors
 
 
 def _learner_access(
@@ -33,6 +34,7 @@ def _learner_access(
     return access, access.enrolment
 
 
+@cached_for_visitors
 def course(request: HttpRequest, slug: str) -> HttpResponse:
     structure = structure_of(slug)
     course = structure.course
@@ -100,6 +102,7 @@ SELF_COMPLETED_TYPES = frozenset(
 )
 
 
+@cached_for_visitors
 def step(request: HtmxHttpRequest, slug: str, week: int, position: int) -> HttpResponse:
     access = step_access(user=request.user, slug=slug, week=week, position=position)
     step, structure = access.step, access.structure

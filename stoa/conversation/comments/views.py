@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
@@ -109,7 +110,9 @@ def conversation_context(
     links = Links(
         comments_url=comments_url,
         return_to=return_to,
-        csrf_token=get_token(request),
+        # Made when a form first shows it: a visitor's page, which has none, then sets no
+        # cookie and can be kept for other visitors (stoa.lib.visitor_pages).
+        csrf_token=lazy(get_token, str)(request),
         report_url=report_url(access.course.slug),
         reply_in_place=reply_in_place,
         # A query, for the team only: learners' pages cost what they did.
