@@ -5,7 +5,7 @@ step_access(user=, slug=, week=, position=) finds the step, or raises NotFound, 
 for that user:
 
 - enrolment: the person's active enrolment in the course; None for visitors and people who
-  have not joined (or have left).
+  have not joined (or have left). is_completed says whether they completed the step.
 - run: the run whose calendar and conversation the person sees: their enrolment's run, else
   the course's next open run (what a visitor would join), else None.
 - is_team: on the course's team, or staff. The team sees every week of every run.
@@ -51,6 +51,10 @@ class StepAccess:
     def is_locked(self) -> bool:
         return self.opens_on is not None
 
+    @property
+    def is_completed(self) -> bool:
+        return bool(self.enrolment and getattr(self.enrolment, "step_completed", False))
+
 
 def find_step(*, slug: str, week: int, position: int) -> Step:
     """The step, with its week and course, or NotFound: for views whose services decide who
@@ -64,7 +68,7 @@ def step_access(*, user: User | AnonymousUser, slug: str, week: int, position: i
     structure = structure_of(slug)
     step = structure.step(week, position)
     course = structure.course
-    enrolment = selectors.enrolment_for(user=user, course=course)
+    enrolment = selectors.enrolment_at_step(user=user, course=course, step=step)
     is_team = user.is_authenticated and (user.is_staff or user.pk in structure.team_user_ids)
     run = enrolment.run if enrolment else selectors.next_open_run(course=course)
     opens_on = None

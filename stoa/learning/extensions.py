@@ -8,7 +8,7 @@ the write, as certificates are issued the moment they are earned). Step pages ha
 access.py."""
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +16,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
-from stoa.courses.models import Step
+from stoa.courses.models import Course, Step
 from stoa.learning.models import Enrolment
 
 if TYPE_CHECKING:
@@ -87,9 +87,43 @@ class LearnerRecord:
         "course__certificate_participation_percent",
     )
 
+    # The enrolment's own columns among FIELDS, in order: for SQL that reads them back.
+    OWN_COLUMNS = (
+        "id",
+        "user_id",
+        "course_id",
+        "run_id",
+        "completed_count",
+        "test_questions_done",
+        "tests_done",
+        "test_score_sum",
+    )
+
     @classmethod
     def read(cls, enrolment_id: int) -> "LearnerRecord":
         return cls(*Enrolment.objects.values_list(*cls.FIELDS).get(pk=enrolment_id))
+
+    @classmethod
+    def of(cls, own: Sequence[Any], *, course: Course) -> "LearnerRecord":
+        """The record from the enrolment's OWN_COLUMNS and its course."""
+        enrolment_id, user_id, course_id, run_id, completed, questions, tests, score_sum = own
+        return cls(
+            enrolment_id=enrolment_id,
+            user_id=user_id,
+            course_id=course_id,
+            run_id=run_id,
+            completed=completed,
+            test_questions_done=questions,
+            tests_done=tests,
+            test_score_sum=score_sum,
+            step_count=course.step_count,
+            test_count=course.test_count,
+            test_question_count=course.test_question_count,
+            offers_achievement=course.certificate_achievement,
+            steps_percent=course.certificate_steps_completed_percent,
+            tests_percent=course.certificate_tests_score_percent,
+            participation_percent=course.certificate_participation_percent,
+        )
 
     @property
     def test_average(self) -> int | None:

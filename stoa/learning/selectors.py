@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from stoa.accounts.models import User
@@ -23,6 +23,22 @@ def enrolment_for(*, user: User | AnonymousUser, course: Course) -> Enrolment | 
     return (
         Enrolment.objects.select_related("run")
         .filter(user=user, course=course, left_at__isnull=True)
+        .first()
+    )
+
+
+def enrolment_at_step(
+    *, user: User | AnonymousUser, course: Course, step: Step
+) -> Enrolment | None:
+    """The user's active enrolment in the course, with its run, and whether they completed
+    the step (as .step_completed): what every step page needs of the learner, in one query."""
+    if not user.is_authenticated:
+        return None
+    completed = StepCompletion.objects.filter(enrolment=OuterRef("pk"), step=step)
+    return (
+        Enrolment.objects.select_related("run")
+        .filter(user=user, course=course, left_at__isnull=True)
+        .annotate(step_completed=Exists(completed))
         .first()
     )
 
@@ -57,12 +73,6 @@ def neighbours(*, step: Step) -> tuple[Step | None, Step | None]:
     previous = in_course.filter(before).order_by("-week__number", "-position").first()
     following = in_course.filter(after).order_by("week__number", "position").first()
     return previous, following
-
-
-def is_completed(*, enrolment: Enrolment | None, step: Step) -> bool:
-    if enrolment is None:
-        return False
-    return StepCompletion.objects.filter(enrolment=enrolment, step=step).exists()
 
 
 @dataclass

@@ -116,7 +116,7 @@ def step(request: HtmxHttpRequest, slug: str, week: int, position: int) -> HttpR
         "partners": structure.partners,  # for the preview tags (meta description)
         "previous": previous,
         "next": following,
-        "completed": selectors.is_completed(enrolment=access.enrolment, step=step),
+        "completed": access.is_completed,
         "answered_types": ANSWERED_TYPES,
         "self_completed_types": SELF_COMPLETED_TYPES,
     }

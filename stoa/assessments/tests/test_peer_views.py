@@ -503,7 +503,7 @@ def test_peer_review_pages_cost_the_same_with_10000_learners_and_submissions(
 # the learner's work, reviews given, the work reserved for them, the reviews of their work,
 # their reports. The team's step page has no enrolment to read or visit to write, and peer
 # review's two: a page of work, then those works' first reviews. None of them counts rows.
-LEARNER_QUERIES = 6 + 5
+LEARNER_QUERIES = 5 + 5
 TEAM_QUERIES = 6 + 2
 
 

@@ -305,9 +305,9 @@ def test_a_quiz_or_test_page_costs_the_same_for_1_learner_as_for_10000(
 # The step page (with its conversation on a quiz; a test has none), and four for the
 # questions: the learner's sheet, the questions, their answers in this sitting, the shown
 # question's options. A test's score page shows no question, so it needs three.
-QUIZ_PAGE_QUERIES = 11
-TEST_PAGE_QUERIES = 10
-TEST_SCORE_QUERIES = 9
+QUIZ_PAGE_QUERIES = 10
+TEST_PAGE_QUERIES = 9
+TEST_SCORE_QUERIES = 8
 
 
 def test_the_questions_of_an_article_step_are_not_answerable(enrolled, learner, course):
