@@ -80,6 +80,7 @@ class TodoStep:
     step: Step
     completed: bool
     state: StepState | None = None  # what an assessment says of it: "In progress", a score
+    head: str = ""  # its number, link and type as HTML (learning.views.todo)
 
 
 @dataclass

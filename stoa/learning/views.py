@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
@@ -241,6 +242,10 @@ def todo(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         return redirect(course)
     today = timezone.localdate()
     todo = selectors.todo_for(structure=structure, enrolment=enrolment, today=today)
+    heads = structure.memo(("todo-heads", get_language()), lambda: _todo_heads(structure))
+    for todo_week in todo.weeks:
+        for item in todo_week.steps:
+            item.head = heads[item.step.pk]
     # The current week first, then the others in order.
     weeks = sorted(todo.weeks, key=lambda w: (w.week.number != todo.current_week, w.week.number))
     return render(
@@ -248,6 +253,23 @@ def todo(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "learning/todo.html",
         {"course": course, "enrolment": enrolment, "todo": todo, "weeks": weeks},
     )
+
+
+def _todo_heads(structure: CourseStructure) -> dict[int, str]:
+    """Each step's number, link and type as the to-do list shows them: the same for every
+    learner, so made once per process, language and version of the course."""
+    return {
+        step.pk: format_html(
+            '<span class="todo-step__number">{}</span> '
+            '<a class="todo-step__title" href="{}">{}</a> '
+            '<span class="todo-step__type">{}</span>',
+            step.number,
+            step.get_absolute_url(),
+            step.title,
+            step.get_type_display(),
+        )
+        for step in structure.steps
+    }
 
 
 @login_required
