@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 
+BACKLOG = 8192
 THREADS = 4
 
 
@@ -43,6 +44,9 @@ def main(argv: list[str]) -> None:
         "--port", str(args.port),
         "--workers", str(args.workers),
         "--blocking-threads", str(args.threads),
+        # Learners keep connections open between pages, and each worker takes at most
+        # backlog / workers of them: granian's 1,024 would leave the next ones unanswered.
+        "--backlog", str(BACKLOG),
         "--no-ws",
         "--respawn-failed-workers",
         "--log-level", "warning",

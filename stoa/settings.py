@@ -303,9 +303,20 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "stoa.lib.error_reports.SecretHidingExceptio
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # Django prints a failed request only with DEBUG (and mails it only to ADMINS): in
+        # production its traceback goes to the log too.
+        "errors": {
+            "class": "logging.StreamHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
     # Django configures its own loggers; this adds Stoa's without printing Django's twice.
     "loggers": {
         "stoa": {"handlers": ["console"], "level": os.environ.get("STOA_LOG_LEVEL", "INFO")},
+        "django.request": {"handlers": ["errors"], "level": "ERROR"},
     },
 }

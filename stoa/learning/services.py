@@ -97,6 +97,7 @@ def record_visit(*, enrolment: Enrolment, step: Step) -> bool:
 
 @transaction.atomic
 def _write_visit(*, enrolment: Enrolment, step: Step, now: datetime.datetime, week: int) -> None:
+    first_visit = False
     updated = StepVisit.objects.filter(enrolment=enrolment, step=step).update(last_visited_at=now)
     if not updated:
         try:
@@ -107,18 +108,26 @@ def _write_visit(*, enrolment: Enrolment, step: Step, now: datetime.datetime, we
         except IntegrityError:  # the same learner opened the step twice at once
             StepVisit.objects.filter(enrolment=enrolment, step=step).update(last_visited_at=now)
         else:
-            tally.add(StepTally, {"run_id": enrolment.run_id, "step": step}, visitors=1)
+            first_visit = True
     learner = Enrolment.objects.filter(pk=enrolment.pk)
     enrolment.last_step_id, enrolment.last_activity_at = step.pk, now
     # The first visit of a week counts the learner in it: the enrolment as loaded says
     # whether it may be, and the filtered UPDATE decides, so two tabs count once.
-    if enrolment.active_week != week and learner.exclude(active_week=week).update(
-        last_step=step, last_activity_at=now, active_week=week
-    ):
+    new_week = enrolment.active_week != week and bool(
+        learner.exclude(active_week=week).update(
+            last_step=step, last_activity_at=now, active_week=week
+        )
+    )
+    if new_week:
         enrolment.active_week = week
+    else:
+        learner.update(last_step=step, last_activity_at=now)
+    # The tallies last: each is one row that every learner's visit of the step (or week)
+    # locks until the commit, so they are held for as short a time as can be.
+    if first_visit:
+        tally.add(StepTally, {"run_id": enrolment.run_id, "step": step}, visitors=1)
+    if new_week:
         tally.add(ActivityTally, {"run_id": enrolment.run_id, "week": week}, learners=1)
-        return
-    learner.update(last_step=step, last_activity_at=now)
 
 
 @transaction.atomic
@@ -146,12 +155,13 @@ def complete_step(*, enrolment: Enrolment, step: Step) -> bool:
             [now, enrolment.pk],
         )
         own = cursor.fetchone()
-    tally.add(StepTally, {"run_id": enrolment.run_id, "step": step}, completers=1)
     if progress_hooks():
         # The course's counts as the step's structure holds them: they change only with it.
         record = LearnerRecord.of(own, course=step.week.course)
         for hook in progress_hooks():
             hook(record)
+    # The step's one tally row last, locked until the commit (see _write_visit).
+    tally.add(StepTally, {"run_id": enrolment.run_id, "step": step}, completers=1)
     return True
 
 

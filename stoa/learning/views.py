@@ -1,7 +1,10 @@
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -20,6 +23,8 @@ from stoa.lib.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from stoa.lib.markdown import render_step_markdown
 from stoa.lib.transcripts import format_spoken_time
 from stoa.lib.visitor_pages import cached_for_visitors
+
+logger = logging.getLogger(__name__)
 
 
 def _learner_access(
@@ -108,7 +113,12 @@ def step(request: HtmxHttpRequest, slug: str, week: int, position: int) -> HttpR
     access = step_access(user=request.user, slug=slug, week=week, position=position)
     step, structure = access.step, access.structure
     if access.enrolment is not None and not access.is_locked:
-        services.record_visit(enrolment=access.enrolment, step=step)
+        try:
+            services.record_visit(enrolment=access.enrolment, step=step)
+        except OperationalError:
+            # The database too busy to take the visit in time (SQLite's write lock held past
+            # its timeout): the page is still worth showing, and the next visit records it.
+            logger.warning("Visit of step %s not recorded: the database was busy", step.pk)
     previous, following = structure.neighbours(step)
     context = {
         "access": access,

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -50,6 +51,19 @@ def test_visiting_a_step_records_the_visit(client, enrolment, course):
     visit = StepVisit.objects.get()
     assert visit.step == step_of(course, 1, 2)
     assert visit.enrolment == enrolment
+
+
+def test_a_visit_the_database_is_too_busy_to_record_still_shows_the_page(
+    client, enrolment, course, monkeypatch, caplog
+):
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "record_visit", locked)
+    response = client.get(step_url(course, 1, 1))
+    assert response.status_code == 200
+    assert "Mark as complete" in response.content.decode()
+    assert "not recorded: the database was busy" in caplog.text
 
 
 def test_video_step_has_captions_and_a_transcript_with_skip_links(client, course):
