@@ -37,13 +37,22 @@ def main(argv: list[str]) -> None:
         from django.core.management import execute_from_command_line
 
         execute_from_command_line(["stoa", "collectstatic", "--noinput", "--verbosity", "0"])
-    command = [
+    command = granian_command(
+        host=args.host, port=args.port, workers=args.workers, threads=args.threads
+    )
+    print(f"Serving Stoa on http://{args.host}:{args.port}/ ({args.workers} workers)", flush=True)
+    os.execv(sys.executable, command)
+
+
+def granian_command(*, host: str, port: int, workers: int, threads: int) -> list[str]:
+    """granian serving Stoa as `stoa serve` runs it (the benchmarks run the same)."""
+    return [
         sys.executable, "-m", "granian",
         "--interface", "wsgi",
-        "--host", args.host,
-        "--port", str(args.port),
-        "--workers", str(args.workers),
-        "--blocking-threads", str(args.threads),
+        "--host", host,
+        "--port", str(port),
+        "--workers", str(workers),
+        "--blocking-threads", str(threads),
         # Learners keep connections open between pages, and each worker takes at most
         # backlog / workers of them: granian's 1,024 would leave the next ones unanswered.
         "--backlog", str(BACKLOG),
@@ -52,5 +61,3 @@ def main(argv: list[str]) -> None:
         "--log-level", "warning",
         "stoa.wsgi:application",
     ]  # fmt: skip
-    print(f"Serving Stoa on http://{args.host}:{args.port}/ ({args.workers} workers)", flush=True)
-    os.execv(sys.executable, command)

@@ -35,9 +35,9 @@ class Standing:
 
 
 def standing_for(*, enrolment: Enrolment) -> Standing:
-    """Each certificate the course offers, held or with what is left to earn it. Two
-    queries: the learner's record, and their certificates."""
-    record = LearnerRecord.read(enrolment.pk)
+    """Each certificate the course offers, held or with what is left to earn it, from the
+    enrolment as loaded. One query: their certificates."""
+    record = LearnerRecord.of_enrolment(enrolment)
     requirements = Requirements.of(record)
     held = {c.kind: c for c in Certificate.objects.filter(enrolment_id=enrolment.pk)}
     goals = []

@@ -69,25 +69,7 @@ class LearnerRecord:
     tests_percent: int | None
     participation_percent: int | None
 
-    FIELDS = (
-        "pk",
-        "user_id",
-        "course_id",
-        "run_id",
-        "completed_count",
-        "test_questions_done",
-        "tests_done",
-        "test_score_sum",
-        "course__step_count",
-        "course__test_count",
-        "course__test_question_count",
-        "course__certificate_achievement",
-        "course__certificate_steps_completed_percent",
-        "course__certificate_tests_score_percent",
-        "course__certificate_participation_percent",
-    )
-
-    # The enrolment's own columns among FIELDS, in order: for SQL that reads them back.
+    # The enrolment's own columns, in the record's order: for SQL that reads them back.
     OWN_COLUMNS = (
         "id",
         "user_id",
@@ -98,10 +80,27 @@ class LearnerRecord:
         "tests_done",
         "test_score_sum",
     )
+    FIELDS = (
+        *OWN_COLUMNS,
+        "course__step_count",
+        "course__test_count",
+        "course__test_question_count",
+        "course__certificate_achievement",
+        "course__certificate_steps_completed_percent",
+        "course__certificate_tests_score_percent",
+        "course__certificate_participation_percent",
+    )
 
     @classmethod
     def read(cls, enrolment_id: int) -> "LearnerRecord":
         return cls(*Enrolment.objects.values_list(*cls.FIELDS).get(pk=enrolment_id))
+
+    @classmethod
+    def of_enrolment(cls, enrolment: Enrolment) -> "LearnerRecord":
+        """The record from an enrolment as loaded, with its course (which learning's
+        selectors give it from the course's structure)."""
+        own = [getattr(enrolment, column) for column in cls.OWN_COLUMNS]
+        return cls.of(own, course=enrolment.course)
 
     @classmethod
     def of(cls, own: Sequence[Any], *, course: Course) -> "LearnerRecord":

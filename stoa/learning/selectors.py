@@ -17,30 +17,37 @@ from stoa.learning.models import Enrolment, StepCompletion
 
 
 def enrolment_for(*, user: User | AnonymousUser, course: Course) -> Enrolment | None:
-    """The user's active enrolment in the course, with its run."""
+    """The user's active enrolment in the course, with its run and that course."""
     if not user.is_authenticated:
         return None
-    return (
+    enrolment = (
         Enrolment.objects.select_related("run")
         .filter(user=user, course=course, left_at__isnull=True)
         .first()
     )
+    if enrolment is not None:
+        enrolment.course = course
+    return enrolment
 
 
 def enrolment_at_step(
     *, user: User | AnonymousUser, course: Course, step: Step
 ) -> Enrolment | None:
-    """The user's active enrolment in the course, with its run, and whether they completed
-    the step (as .step_completed): what every step page needs of the learner, in one query."""
+    """The user's active enrolment in the course, with its run and that course, and whether
+    they completed the step (as .step_completed): what every step page needs of the learner,
+    in one query."""
     if not user.is_authenticated:
         return None
     completed = StepCompletion.objects.filter(enrolment=OuterRef("pk"), step=step)
-    return (
+    enrolment = (
         Enrolment.objects.select_related("run")
         .filter(user=user, course=course, left_at__isnull=True)
         .annotate(step_completed=Exists(completed))
         .first()
     )
+    if enrolment is not None:
+        enrolment.course = course
+    return enrolment
 
 
 def is_course_team(*, user: User | AnonymousUser, course: Course) -> bool:

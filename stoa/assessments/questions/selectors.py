@@ -23,6 +23,7 @@ from stoa.assessments.questions.services import (
     reset_for,
 )
 from stoa.courses.models import ChoiceMode, Option, Question, Step, StepType
+from stoa.courses.structure import structure_of
 from stoa.learning.extensions import StepState
 from stoa.learning.models import Enrolment
 
@@ -278,13 +279,10 @@ class ScoredTests:
 
 
 def scored_tests(*, enrolment: Enrolment) -> ScoredTests:
-    """The course's tests with the learner's best scores, and their average so far. Two
-    queries: the tests, then the learner's sheets."""
-    tests = list(
-        Step.objects.filter(week__course_id=enrolment.course_id, type=StepType.TEST)
-        .select_related("week__course")
-        .order_by("week__number", "position")
-    )
+    """The course's tests with the learner's best scores, and their average so far: the tests
+    from the course's structure, then one query for the learner's sheets."""
+    structure = structure_of(enrolment.course.slug)
+    tests = [step for step in structure.steps if step.type == StepType.TEST]
     sheets = {
         sheet.step_id: sheet
         for sheet in AnswerSheet.objects.filter(enrolment=enrolment, step__type=StepType.TEST)

@@ -207,11 +207,11 @@ def test_pages_cost_the_same_for_one_learner_as_for_10000(
         expect_queries(client, django_assert_num_queries, url, expected)
 
 
-# The progress page's own and the tests' (see test_question_views), and two of certificates:
-# the learner's record, their certificates. Achievements: session, user, certificates, the
-# header's unread count. Verification: session, user, the certificate with its course, the
-# team check, the unread count; the rate limit's counter is in the cache.
-PROGRESS_QUERIES = 11
+# The progress page's own and the tests' (see test_question_views), and one of certificates:
+# the learner's certificates (their record is the enrolment as loaded). Achievements: session,
+# user, certificates, the header's unread count. Verification: session, user, the certificate
+# with its course, the team check, the unread count; the rate limit's counter is in the cache.
+PROGRESS_QUERIES = 10
 ACHIEVEMENTS_QUERIES = 4
 VERIFY_QUERIES = 5
 
