@@ -150,15 +150,17 @@ def _bodies() -> list[tuple[str, str]]:
     return bodies
 
 
-class _Clock:
-    def __init__(self, dataset: Dataset) -> None:
-        self.dataset = dataset
+class Laps:
+    """Times the phases of making data: each lap's seconds, printed and kept in `seconds`."""
+
+    def __init__(self, seconds: dict[str, float] | None = None) -> None:
+        self.seconds = {} if seconds is None else seconds
         self.started = time.perf_counter()
 
     def lap(self, name: str, rows: int | None = None) -> None:
         now = time.perf_counter()
         seconds = now - self.started
-        self.dataset.seconds[name] = round(seconds, 1)
+        self.seconds[name] = round(seconds, 1)
         rate = f" ({rows / seconds:,.0f} rows/s)" if rows and seconds else ""
         print(f"  {name}: {seconds:,.1f} s{rate}", flush=True)
         self.started = now
@@ -241,7 +243,7 @@ def generate(scale: Scale = FULL) -> Dataset:
         open_weeks_run_learner_ids=(0, 0),
         educator_id=educator.pk,
     )
-    clock = _Clock(dataset)
+    clock = Laps(dataset.seconds)
     clock.lap("course")
 
     # Learners: the big run's, then each small cohort's.

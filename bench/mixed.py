@@ -13,8 +13,9 @@ comment on a week-1 step (half of them on the discussion step). `stoa insights r
 the tallies from those rows, as it would for data loaded from elsewhere.
 
 The load: 1,000 learners for 60 s (--small: 100 for 10 s), each a keep-alive connection of
-wrk, with production settings behind granian (two workers, as the machine has 2 cores, each
-with the threads `stoa serve` gives it: 4, where granian's default would be 256). The
+wrk, with production settings behind granian run as `stoa serve` runs it (two workers, as the
+machine has 2 cores, each of 4 threads, where granian's default would be 256, and a backlog of
+8,192, where granian's 1,024 leaves connections unaccepted: see the bars below). The
 learners are split between five kinds of request, each kind its own wrk process (all started
 together), so that each kind gets its own latency percentiles:
 
@@ -98,6 +99,7 @@ from bench.run import (
     _wrk,
     use_environment,
     verdict,
+    write_sections,
 )
 
 NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
@@ -239,7 +241,7 @@ def _prepare(size: str, concurrent: int, seconds: int, think: float) -> Plan:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from bench.generate import DEMO_PACKAGE
+    from bench.generate import DEMO_PACKAGE, Laps
     from bench.team import _insert, _literal, _plus_seconds
     from stoa.accounts.models import User
     from stoa.conversation.comments.services import POSTS_PER_MINUTE
@@ -251,15 +253,9 @@ def _prepare(size: str, concurrent: int, seconds: int, think: float) -> Plan:
     from stoa.lib.markdown import render_comment_markdown
 
     learners = LEARNERS[size]
-    seconds_spent: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        seconds_spent[name] = round(now - clock, 1)
-        print(f"  {name}: {seconds_spent[name]} s", flush=True)
-        clock = now
+    laps = Laps()
+    seconds_spent = laps.seconds
+    lap = laps.lap
 
     print(f"Generating a course in its first week: {learners:,} learners", flush=True)
     course = import_package(root=DEMO_PACKAGE).course
@@ -621,11 +617,9 @@ def main(argv: list[str] | None = None) -> int:
     out.unlink(missing_ok=True)
     env = use_environment(args.database, data_dir)
     env["GRANIAN_LOG_CONFIG"] = str(_log_config(data_dir))
-    # As `stoa serve` runs granian in production: bench.run's Server leaves granian's own
-    # default, 256 threads a worker for WSGI, each with its own database connection.
+    from stoa.serve import BACKLOG as SERVE_BACKLOG
     from stoa.serve import THREADS as SERVE_THREADS
 
-    env["GRANIAN_BLOCKING_THREADS"] = str(SERVE_THREADS)
     # Each request's time in the application, from a worker thread taking it to its answer, as
     # against wrk's, which adds the wait for a thread.
     env["GRANIAN_LOG_ACCESS_ENABLED"] = "true"
@@ -655,7 +649,8 @@ def main(argv: list[str] | None = None) -> int:
             "seconds": seconds,
             "think_seconds": think,
             "threads_per_kind": THREADS,
-            "server": f"granian --interface wsgi --workers 2 --blocking-threads {SERVE_THREADS}",
+            "server": f"granian --interface wsgi --workers 2 --blocking-threads {SERVE_THREADS} "
+            f"--backlog {SERVE_BACKLOG}",
         },
         "kinds": {},
     }
@@ -920,18 +915,15 @@ def section(results: dict) -> str:
 
 
 def write_report() -> None:
-    sections = [
-        section(json.loads(path.read_text()))
-        for vendor in NAMES
-        if (path := BENCH / "data" / f"mixed-{vendor}.json").exists()
-    ]
-    (BENCH / "reports" / "mixed.md").write_text(
+    write_sections(
+        "mixed",
         "# A course in its first week: a mixed load\n\n"
         "Written by `python -m bench.mixed` (part of `make bench`); see that module for the "
         "data, the load and the bars. Each kind of request is its own wrk process, all started "
         "together; latency is from sending a request to its answer (think time excluded), "
         "with wrk's --timeout 10s. 2 granian workers of 4 threads each (as `stoa serve` runs "
-        "them) serve everything.\n\n" + "\n".join(sections)
+        "them) serve everything.\n\n",
+        section,
     )
 
 

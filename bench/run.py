@@ -270,6 +270,17 @@ def verdict(stem: str, title: str, summary, checks) -> int:
     return 0 if ok else 1
 
 
+def write_sections(stem: str, heading: str, section) -> None:
+    """bench/reports/<stem>.md: `heading` (Markdown, ending in a blank line), then
+    section(results) for each database with results in bench/data/<stem>-<database>.json."""
+    sections = [
+        section(json.loads(path.read_text()))
+        for vendor in ("sqlite", "postgresql")
+        if (path := BENCH / "data" / f"{stem}-{vendor}.json").exists()
+    ]
+    (BENCH / "reports" / f"{stem}.md").write_text(heading + "\n".join(sections))
+
+
 def _fresh_data_dir(data_dir: Path) -> None:
     if data_dir.exists():
         shutil.rmtree(data_dir)
@@ -841,7 +852,8 @@ def _status_kib(pid: int, field: str) -> int:
 
 
 class Server:
-    """granian serving stoa.wsgi on 127.0.0.1:port; always stopped on the way out."""
+    """granian serving stoa.wsgi on 127.0.0.1:port as `stoa serve` runs it (its threads and
+    backlog); always stopped on the way out."""
 
     def __init__(self, port: int, env: dict[str, str], data_dir: Path, workers: int = 0) -> None:
         self.workers = workers or WORKERS
@@ -851,16 +863,12 @@ class Server:
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> "Server":
-        command = [
-            str(VENV_BIN / "granian"),
-            "--interface", "wsgi",
-            "--host", "127.0.0.1",
-            "--port", str(self.port),
-            "--workers", str(self.workers),
-            "--no-ws",
-            "--log-level", "warning",
-            "stoa.wsgi:application",
-        ]  # fmt: skip
+        from stoa.serve import THREADS, granian_command
+
+        # As `stoa serve` runs it in production.
+        command = granian_command(
+            host="127.0.0.1", port=self.port, workers=self.workers, threads=THREADS
+        )
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
             command, cwd=REPO, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,

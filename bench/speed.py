@@ -39,6 +39,7 @@ from bench.run import (
     _session_cookies,
     use_environment,
     verdict,
+    write_sections,
 )
 
 LEARNERS = 10_000
@@ -476,16 +477,12 @@ def section(results: dict) -> str:
 
 
 def write_report() -> None:
-    sections = [
-        section(json.loads(path.read_text()))
-        for vendor in NAMES
-        if (path := BENCH / "data" / f"speed-{vendor}.json").exists()
-    ]
-    (BENCH / "reports" / "speed.md").write_text(
+    write_sections(
+        "speed",
         "# Speed: the learner's pages against a bare Django view\n\n"
         "Written by `python -m bench.speed` (part of `make bench`); see that module for the "
-        "data, the load and the bars. Server CPU per request is the median over the rounds.\n\n"
-        + "\n".join(sections)
+        "data, the load and the bars. Server CPU per request is the median over the rounds.\n\n",
+        section,
     )
 
 

@@ -44,6 +44,7 @@ from bench.run import (
     _wrk,
     use_environment,
     verdict,
+    write_sections,
 )
 from bench.run import (
     REPO as REPO_DIR,
@@ -123,7 +124,7 @@ def generate(big_learners: int) -> TeamData:
     from django.db.models import Count
     from django.utils import timezone
 
-    from bench.generate import BENCH_PASSWORD, DEMO_PACKAGE
+    from bench.generate import BENCH_PASSWORD, DEMO_PACKAGE, Laps
     from stoa.accounts.models import User
     from stoa.conversation.models import Comment, WaitingCount
     from stoa.courses.models import CourseRun, CourseTeamMember, Step, TeamRole
@@ -133,15 +134,9 @@ def generate(big_learners: int) -> TeamData:
     from stoa.lib.markdown import render_comment_markdown
 
     vendor = connection.vendor
-    seconds: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        seconds[name] = round(now - clock, 1)
-        print(f"  {name}: {seconds[name]} s", flush=True)
-        clock = now
+    laps = Laps()
+    seconds = laps.seconds
+    lap = laps.lap
 
     print(f"Generating the team's data on {vendor}: a run of {big_learners:,}", flush=True)
     course = import_package(root=DEMO_PACKAGE).course
@@ -567,20 +562,15 @@ def report() -> int:
 
 
 def write_report() -> None:
-    sections = []
-    for vendor in NAMES:
-        path = BENCH / "data" / f"team-{vendor}.json"
-        if path.exists():
-            sections.append(section(json.loads(path.read_text())))
-    report = BENCH / "reports" / "team.md"
-    report.write_text(
+    write_sections(
+        "team",
         "# The course team's workspace at scale\n\n"
         "Written by `python -m bench.team` (part of `make bench`); see that module for the "
         "data and the load: wrk with 16 connections against 2 granian workers, so p50 and p99 "
         "include waiting for a worker. Per request, server CPU is the workers' CPU time and "
         "worker time is their busy time (waits on the database included); each is the median "
-        "over the rounds. Queries are counted in-process on the same database.\n\n"
-        + "\n".join(sections)
+        "over the rounds. Queries are counted in-process on the same database.\n\n",
+        section,
     )
 
 
