@@ -285,7 +285,8 @@ def main(argv: list[str] | None = None) -> int:
 
     data_dir = BENCH / "data" / f"speed-{args.database}"
     out = BENCH / "data" / f"speed-{args.database}.json"
-    out.unlink(missing_ok=True)
+    if not args.profile:  # a profile leaves the measured results alone
+        out.unlink(missing_ok=True)
     env = use_environment(args.database, data_dir, DJANGO_SETTINGS_MODULE="bench.speed_settings")
     import django
 
