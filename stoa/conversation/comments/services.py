@@ -90,7 +90,6 @@ def _responder(*, user: User, comment: Comment) -> Viewer:
     return viewer
 
 
-@transaction.atomic
 def post_comment(
     *,
     author: User,
@@ -107,6 +106,9 @@ def post_comment(
     The same submission token twice from one author returns the comment stored first, and
     counts once against the posting limit. A learner's new thread waits for the team in
     their inbox, and a reply from the team takes its thread out (inbox.waiting).
+
+    The checks and the comment's rendering come first, outside the transaction: the writes
+    alone hold it, since on SQLite every other writer waits for them.
     """
     viewer = _participant(user=author, run=run, step=step)
     text = clean_text(text)
@@ -135,26 +137,28 @@ def post_comment(
         waiting=waiting.waits_when_posted(parent=parent, by_team=viewer.is_team),
         is_question=waiting.asks_a_question(text),
     )
-    try:
-        with transaction.atomic():
-            comment.save()
-    except IntegrityError:  # the same form, submitted twice at the same moment
-        earlier = _submitted(author, submission_token) if submission_token else None
-        if earlier is None:
-            raise
-        return earlier
-    waiting.count_new(comment)
-    tally.add(
-        CommentTally,
-        {"run": run, "step": step},
-        **({"replies": 1} if parent is not None else {"comments": 1}),
-    )
-    if parent is not None and viewer.is_team:
-        waiting.stop_waiting(parent)
-    if parent is not None:
-        count_reply(comment, +1)
-        _notify_reply(reply=comment, thread=parent, replied_to=replied_to)
-    notify_followers(comment=comment)  # queued to run once this transaction commits
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                comment.save()
+        except IntegrityError:  # the same form, submitted twice at the same moment
+            earlier = _submitted(author, submission_token) if submission_token else None
+            if earlier is None:
+                raise
+            return earlier
+        if parent is not None and viewer.is_team:
+            waiting.stop_waiting(parent)
+        if parent is not None:
+            count_reply(comment, +1)
+            _notify_reply(reply=comment, thread=parent, replied_to=replied_to)
+        notify_followers(comment=comment)  # queued to run once this transaction commits
+        waiting.count_new(comment)
+        # The step's one tally row last: locked until the commit.
+        tally.add(
+            CommentTally,
+            {"run": run, "step": step},
+            **({"replies": 1} if parent is not None else {"comments": 1}),
+        )
     return comment
 
 
