@@ -117,8 +117,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "stoa.context_processors.site",
-                "stoa.conversation.notifications.context_processors.unread_notifications",
             ],
+            # {% url %} remembering what it reversed, in place of Django's (stoa.lib.urls).
+            "builtins": ["stoa.lib.urls"],
         },
     },
 ]
@@ -212,7 +213,7 @@ STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "stoa.lib.staticfiles.StaticFilesStorage"
             if PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )

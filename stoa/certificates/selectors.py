@@ -8,6 +8,7 @@ from stoa.certificates.models import Certificate, CertificateDecision
 from stoa.certificates.services import Requirements, steps_needed
 from stoa.learning.extensions import LearnerRecord
 from stoa.learning.models import Enrolment
+from stoa.lib.prepared import PreparedQuery, columns, instance
 
 DECISIONS_SHOWN = 10
 
@@ -34,12 +35,22 @@ class Standing:
     goals: list[Goal] = field(default_factory=list)
 
 
+# Read on every progress page: compiled once (stoa.lib.prepared).
+_CERTIFICATES = PreparedQuery(
+    lambda values: Certificate.objects.filter(enrolment_id=values.enrolment).values(
+        *columns(Certificate)
+    )
+)
+
+
 def standing_for(*, enrolment: Enrolment) -> Standing:
     """Each certificate the course offers, held or with what is left to earn it, from the
     enrolment as loaded. One query: their certificates."""
     record = LearnerRecord.of_enrolment(enrolment)
     requirements = Requirements.of(record)
-    held = {c.kind: c for c in Certificate.objects.filter(enrolment_id=enrolment.pk)}
+    held = {
+        row["kind"]: instance(Certificate, row) for row in _CERTIFICATES.run(enrolment=enrolment.pk)
+    }
     goals = []
     if requirements.achievement:
         average = record.test_average

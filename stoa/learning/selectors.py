@@ -14,20 +14,44 @@ from stoa.courses.models import Course, CourseRun, CourseTeamMember, Step, Week
 from stoa.courses.structure import CourseStructure
 from stoa.learning.extensions import StepState, step_states
 from stoa.learning.models import Enrolment, StepCompletion
+from stoa.lib.prepared import PreparedQuery, columns, instance
+
+
+def _enrolment_query(values, at_step: bool):
+    enrolments = Enrolment.objects.filter(
+        user_id=values.user, course_id=values.course, left_at__isnull=True
+    )
+    names = [*columns(Enrolment), *columns(CourseRun, "run__")]
+    if at_step:
+        completed = StepCompletion.objects.filter(enrolment=OuterRef("pk"), step_id=values.step)
+        enrolments = enrolments.annotate(step_completed=Exists(completed))
+        names.append("step_completed")
+    return enrolments.values(*names)[:1]
+
+
+# Read on every page a learner opens: compiled once (stoa.lib.prepared).
+_ENROLMENT = PreparedQuery(_enrolment_query)
+
+
+def _enrolment(user: User | AnonymousUser, course: Course, **step: int) -> Enrolment | None:
+    """The user's active enrolment in the course as model instances: the enrolment, with its
+    run and that course set."""
+    if not user.is_authenticated:
+        return None
+    rows = _ENROLMENT.run((bool(step),), user=user.pk, course=course.pk, **step)
+    if not rows:
+        return None
+    enrolment = instance(Enrolment, rows[0])
+    enrolment.run = instance(CourseRun, rows[0], "run__")
+    enrolment.course = course
+    if step:
+        enrolment.step_completed = bool(rows[0]["step_completed"])  # type: ignore[attr-defined]
+    return enrolment
 
 
 def enrolment_for(*, user: User | AnonymousUser, course: Course) -> Enrolment | None:
     """The user's active enrolment in the course, with its run and that course."""
-    if not user.is_authenticated:
-        return None
-    enrolment = (
-        Enrolment.objects.select_related("run")
-        .filter(user=user, course=course, left_at__isnull=True)
-        .first()
-    )
-    if enrolment is not None:
-        enrolment.course = course
-    return enrolment
+    return _enrolment(user, course)
 
 
 def enrolment_at_step(
@@ -36,18 +60,7 @@ def enrolment_at_step(
     """The user's active enrolment in the course, with its run and that course, and whether
     they completed the step (as .step_completed): what every step page needs of the learner,
     in one query."""
-    if not user.is_authenticated:
-        return None
-    completed = StepCompletion.objects.filter(enrolment=OuterRef("pk"), step=step)
-    enrolment = (
-        Enrolment.objects.select_related("run")
-        .filter(user=user, course=course, left_at__isnull=True)
-        .annotate(step_completed=Exists(completed))
-        .first()
-    )
-    if enrolment is not None:
-        enrolment.course = course
-    return enrolment
+    return _enrolment(user, course, step=step.pk)
 
 
 def is_course_team(*, user: User | AnonymousUser, course: Course) -> bool:
@@ -87,7 +100,6 @@ class TodoStep:
     step: Step
     completed: bool
     state: StepState | None = None  # what an assessment says of it: "In progress", a score
-    head: str = ""  # its number, link and type as HTML (learning.views.todo)
 
 
 @dataclass
@@ -155,7 +167,12 @@ def todo_for(
 def completed_step_ids(enrolment: Enrolment | None) -> set[int]:
     if enrolment is None:
         return set()
-    return set(StepCompletion.objects.filter(enrolment=enrolment).values_list("step_id", flat=True))
+    return {row["step_id"] for row in _COMPLETED.run(enrolment=enrolment.pk)}
+
+
+_COMPLETED = PreparedQuery(
+    lambda values: StepCompletion.objects.filter(enrolment_id=values.enrolment).values("step_id")
+)
 
 
 def continue_step(*, enrolment: Enrolment) -> Step | None:
@@ -210,24 +227,33 @@ class Progress:
         return round(100 * self.completed / self.total) if self.total else 0
 
 
+# The progress page's one read of completions: by week, and how many since the week began.
+_COMPLETED_BY_WEEK = PreparedQuery(
+    lambda values: (
+        StepCompletion.objects.filter(enrolment_id=values.enrolment)
+        .values("step__week_id")
+        .annotate(
+            count=Count("pk"),
+            this_week=Count("pk", filter=Q(completed_at__gte=values.time("since"))),
+        )
+        .values("step__week_id", "count", "this_week")
+    )
+)
+
+
 def progress_for(
     *, structure: CourseStructure, enrolment: Enrolment, today: datetime.date
 ) -> Progress:
-    """Share of steps completed overall and per week. The course's structure, then two
-    queries."""
+    """Share of steps completed overall and per week. The course's structure, then one
+    query."""
     weeks = structure.weeks
     totals = Counter(step.week_id for step in structure.steps)
-    completed_by_week = dict(
-        StepCompletion.objects.filter(enrolment=enrolment)
-        .values_list("step__week_id")
-        .annotate(count=Count("pk"))
-    )
     run = enrolment.run
     week_started = run.week_opens_on(run.current_week_number(today=today, week_count=len(weeks)))
     since = timezone.make_aware(datetime.datetime.combine(week_started, datetime.time.min))
-    completed_this_week = StepCompletion.objects.filter(
-        enrolment=enrolment, completed_at__gte=since
-    ).count()
+    rows = _COMPLETED_BY_WEEK.run(enrolment=enrolment.pk, since=since)
+    completed_by_week = {row["step__week_id"]: row["count"] for row in rows}
+    completed_this_week = sum(row["this_week"] for row in rows)
     return Progress(
         weeks=[
             WeekProgress(

@@ -15,6 +15,7 @@ from stoa.courses.models import Course, CourseRun, PeerReviewSettings, Step, Ste
 from stoa.learning.extensions import StepState
 from stoa.learning.models import Enrolment
 from stoa.lib.keyset import EPOCH, Cursor, after_descending
+from stoa.lib.prepared import PreparedQuery
 
 TEAM_PAGE_SIZE = 20
 REVIEWS_SHOWN = 10  # per piece of work in the team's list
@@ -280,24 +281,33 @@ def peer_moderation(*, course: Course) -> PeerModeration | None:
     )
 
 
+# The to-do list's reads, compiled once (stoa.lib.prepared).
+_WORK = PreparedQuery(
+    lambda values: PeerSubmission.objects.filter(
+        user_id=values.user, step__week__course_id=values.course
+    ).values("step_id", "submitted_at", "step__peer_review__reviews_required")
+)
+_REVIEWS_GIVEN = PreparedQuery(
+    lambda values: (
+        PeerReview.objects.filter(reviewer_id=values.user, step__week__course_id=values.course)
+        .values("step_id")
+        .annotate(count=Count("pk"))
+        .values("step_id", "count")
+    )
+)
+
+
 def step_states(enrolment: Enrolment, steps: list[Step]) -> dict[int, StepState]:
     """The learner's state on each peer-review step among `steps`, for the to-do list: not
     started, a draft, or submitted with the reviews given so far. Two queries (their work,
     their reviews given), whether or not the course has peer review."""
     ids = [step.pk for step in steps if step.type == StepType.PEER_REVIEW]
+    learner = {"user": enrolment.user_id, "course": enrolment.course_id}
     work = {
-        step_id: (submitted_at, required)
-        for step_id, submitted_at, required in PeerSubmission.objects.filter(
-            user_id=enrolment.user_id, step__week__course_id=enrolment.course_id
-        ).values_list("step_id", "submitted_at", "step__peer_review__reviews_required")
+        row["step_id"]: (row["submitted_at"], row["step__peer_review__reviews_required"])
+        for row in _WORK.run(**learner)
     }
-    given = dict(
-        PeerReview.objects.filter(
-            reviewer_id=enrolment.user_id, step__week__course_id=enrolment.course_id
-        )
-        .values_list("step_id")
-        .annotate(count=Count("pk"))
-    )
+    given = {row["step_id"]: row["count"] for row in _REVIEWS_GIVEN.run(**learner)}
     states = {}
     for step_id in ids:
         if step_id not in work:

@@ -26,6 +26,7 @@ from stoa.courses.models import ChoiceMode, Option, Question, Step, StepType
 from stoa.courses.structure import structure_of
 from stoa.learning.extensions import StepState
 from stoa.learning.models import Enrolment
+from stoa.lib.prepared import PreparedQuery
 
 
 @dataclass
@@ -224,33 +225,50 @@ def question_set(
     )
 
 
+# The to-do list's read of the learner's sheets, compiled once (stoa.lib.prepared).
+_SHEETS = PreparedQuery(
+    lambda values: AnswerSheet.objects.filter(enrolment_id=values.enrolment).values(
+        "step_id", "finished_at", "best_percent"
+    )
+)
+
+
 def step_states(enrolment: Enrolment, steps: list[Step]) -> dict[int, StepState]:
     """The learner's state on each quiz and test among `steps`, for the to-do list: not
     started, in progress or done, and a test's best score. One query, of their sheets."""
     ids = [step.pk for step in steps if step.type in (StepType.QUIZ, StepType.TEST)]
     # All the learner's sheets (they are of this course's steps): the same one query whether
     # or not the course has quizzes.
-    sheets = {sheet.step_id: sheet for sheet in AnswerSheet.objects.filter(enrolment=enrolment)}
+    sheets = {sheet["step_id"]: sheet for sheet in _SHEETS.run(enrolment=enrolment.pk)}
     states = {}
     for step_id in ids:
         sheet = sheets.get(step_id)
         if sheet is None:
             states[step_id] = StepState(label=_("Not started"))
             continue
-        done = sheet.finished_at is not None
+        done = sheet["finished_at"] is not None
         detail = ""
-        if sheet.best_percent is not None:
-            detail = _("best score %(percent)d%%") % {"percent": sheet.best_percent}
+        if sheet["best_percent"] is not None:
+            detail = _("best score %(percent)d%%") % {"percent": sheet["best_percent"]}
         states[step_id] = StepState(
             label=_("Done") if done else _("In progress"), detail=detail, done=done
         )
     return states
 
 
+@dataclass(frozen=True)
+class SheetSummary:
+    """What the to-do list and the progress page show of a learner's sheet."""
+
+    step_id: int
+    finished_at: datetime.datetime | None
+    best_percent: int | None
+
+
 @dataclass
 class ScoredTest:
     step: Step
-    sheet: AnswerSheet | None
+    sheet: SheetSummary | None
 
     @property
     def state(self) -> str:
@@ -280,13 +298,10 @@ class ScoredTests:
 
 def scored_tests(*, enrolment: Enrolment) -> ScoredTests:
     """The course's tests with the learner's best scores, and their average so far: the tests
-    from the course's structure, then one query for the learner's sheets."""
+    from the course's structure, then one query for the learner's sheets (as summaries)."""
     structure = structure_of(enrolment.course.slug)
     tests = [step for step in structure.steps if step.type == StepType.TEST]
-    sheets = {
-        sheet.step_id: sheet
-        for sheet in AnswerSheet.objects.filter(enrolment=enrolment, step__type=StepType.TEST)
-    }
+    sheets = {row["step_id"]: SheetSummary(**row) for row in _SHEETS.run(enrolment=enrolment.pk)}
     course = tests[0].week.course if tests else None
     return ScoredTests(
         tests=[ScoredTest(step=step, sheet=sheets.get(step.pk)) for step in tests],

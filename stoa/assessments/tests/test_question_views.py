@@ -369,7 +369,7 @@ def test_the_progress_page_shows_each_test_s_best_score_and_the_average(
 
 # The progress page's own, and two of the tests: the course's version (its tests come from its
 # structure), the learner's sheets.
-PROGRESS_QUERIES = 10
+PROGRESS_QUERIES = 9
 
 
 def test_a_course_without_tests_shows_no_test_scores(enrolled, learner, course):

@@ -1,6 +1,10 @@
+import functools
 import secrets
 
 from django import forms
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from stoa.conversation.comments.services import MAX_LENGTH
 
@@ -42,6 +46,22 @@ class CommentForm(forms.Form):
         body.error_messages["max_length"] = body.error_messages["max_length"].replace(
             "%(limit_value)s", f"{MAX_LENGTH:,}"
         )
+
+    def body_html(self) -> SafeString:
+        """The body's field as accounts/_field.html draws it. An empty form's is the same for
+        every learner on every step page, so it is drawn once per language and label."""
+        field = self["body"]
+        if self.is_bound or self.initial.get("body") or type(self) is not CommentForm:
+            return SafeString(render_to_string("accounts/_field.html", {"field": field}))
+        attrs = tuple(sorted(field.field.widget.attrs.items()))
+        return _empty_body_html(get_language(), self.auto_id, field.label, attrs)
+
+
+@functools.lru_cache(maxsize=64)
+def _empty_body_html(language: str, auto_id: str, label: str, attrs: tuple) -> SafeString:
+    form = CommentForm(auto_id=auto_id, label=label)
+    form.fields["body"].widget.attrs = dict(attrs)
+    return SafeString(render_to_string("accounts/_field.html", {"field": form["body"]}))
 
 
 class EditForm(CommentForm):

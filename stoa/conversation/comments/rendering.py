@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from html import escape
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
 from stoa.conversation.comments.selectors import ShownComment
+from stoa.lib.urls import reverse
 
 # Built here rather than in templates for speed: a step page shows up to a hundred comments
 # and replies, and Django's template engine spends about 0.3 ms on each (seventy variables,

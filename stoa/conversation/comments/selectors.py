@@ -11,16 +11,18 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import cast
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
-from stoa.accounts.models import public_name
+from stoa.accounts.models import User, public_name
 from stoa.conversation import rules
 from stoa.conversation.models import Bookmark, Comment, CommentState, Follow, Like
 from stoa.conversation.rules import Viewer
-from stoa.courses.models import Step, TeamRole
+from stoa.courses.models import CourseRun, Step, TeamRole
 from stoa.lib.dates import ago
 from stoa.lib.keyset import Cursor, after_ascending, after_descending
+from stoa.lib.prepared import PreparedQuery
 from stoa.lib.refusals import NotFound
 
 PAGE_SIZE = 25
@@ -233,28 +235,22 @@ def conversation_page(
     In the threads (All, Most liked) a comment the team pinned comes first on the first page
     and is left out of the next ones. Found with the page's own query (a subquery read once),
     it costs a query more only when it is not among the page's comments anyway."""
-    comments: QuerySet[Comment] = Comment.objects.filter(_listed(viewer), step=step)
-    comments = _filtered(comments, chosen, viewer)
-    threads = chosen in (Filter.ALL, Filter.LIKED)
-    if threads and cursor:
-        comments = comments.filter(pinned_at__isnull=True)
-    if chosen == Filter.LIKED:
-        comments = comments.order_by("-like_count", "-id")
-        if cursor:
-            comments = comments.filter(after_descending("like_count", cursor.key, cursor.id))
+    if cursor is None:
+        # The first page, which every step page shows: the same query for every step and
+        # viewer of a kind, compiled once (stoa.lib.prepared).
+        kind = "team" if viewer.is_team else "user" if viewer.user_id else "visitor"
+        values = {"step": step.pk}
+        if viewer.run is not None:
+            values["run"] = viewer.run.pk
+        if viewer.user_id:
+            values["user"] = viewer.user_id
+        shape = (chosen, kind, viewer.run is not None, size)
+        dicts = _FIRST_PAGE.run(shape, **values)
     else:
-        comments = comments.order_by("-created_at", "-id")
-        if cursor:
-            comments = comments.filter(after_descending("created_at", cursor.time, cursor.id))
-    pinned_id = None
-    if threads and not cursor:
-        pinned = Comment.objects.filter(
-            _listed(viewer), step=step, parent__isnull=True, pinned_at__isnull=False
-        )
-        comments = comments.annotate(pinned_id=Subquery(pinned.values("pk")[:1]))
-        rows, pinned_id = _rows_and_pinned(comments[: size + 1])
-    else:
-        rows = _rows(comments[: size + 1], with_parent=chosen in Filter.FLAT)
+        dicts = list(_page_queryset(step.pk, viewer, chosen, cursor, size))
+    pinned_ids = {row.pop("pinned_id", None) for row in dicts} - {None}
+    rows = _named([ListedComment(**row) for row in dicts])
+    pinned_id = next(iter(pinned_ids), None)
     shown = rows[:size]
     next_cursor = None
     if len(rows) > size:
@@ -270,13 +266,45 @@ def conversation_page(
     return ConversationPage(items=items, filter=chosen, next_cursor=next_cursor)
 
 
-def _rows_and_pinned(comments: QuerySet[Comment]) -> tuple[list[ListedComment], int | None]:
-    """The comments as ListedComments, and the pinned comment's id they were annotated with."""
-    rows, pinned_ids = [], set()
-    for row in comments.values(*LISTED_COLUMNS, "pinned_id", author_name=F("author__display_name")):
-        pinned_ids.add(row.pop("pinned_id"))
-        rows.append(ListedComment(**row))
-    return _named(rows), next(iter(pinned_ids), None)
+def _page_queryset(
+    step_id: int, viewer: Viewer, chosen: str, cursor: Cursor | None, size: int
+) -> QuerySet:
+    """The page's comments (one more than the page, to know whether another follows) as
+    values() for ListedComment, and on the first page of threads the pinned comment's id."""
+    comments: QuerySet[Comment] = Comment.objects.filter(_listed(viewer), step_id=step_id)
+    comments = _filtered(comments, chosen, viewer)
+    threads = chosen in (Filter.ALL, Filter.LIKED)
+    if threads and cursor:
+        comments = comments.filter(pinned_at__isnull=True)
+    if chosen == Filter.LIKED:
+        comments = comments.order_by("-like_count", "-id")
+        if cursor:
+            comments = comments.filter(after_descending("like_count", cursor.key, cursor.id))
+    else:
+        comments = comments.order_by("-created_at", "-id")
+        if cursor:
+            comments = comments.filter(after_descending("created_at", cursor.time, cursor.id))
+    names = {"author_name": F("author__display_name")}
+    if threads and not cursor:
+        pinned = Comment.objects.filter(
+            _listed(viewer), step_id=step_id, parent__isnull=True, pinned_at__isnull=False
+        )
+        comments = comments.annotate(pinned_id=Subquery(pinned.values("pk")[:1]))
+        return comments.values(*LISTED_COLUMNS, "pinned_id", **names)[: size + 1]
+    if chosen in Filter.FLAT:
+        names["parent_author_name"] = F("parent__author__display_name")
+    return comments.values(*LISTED_COLUMNS, **names)[: size + 1]
+
+
+def _first_page_query(values, chosen: str, kind: str, has_run: bool, size: int) -> QuerySet:
+    """_page_queryset's first page, built with stand-ins for a viewer of this kind."""
+    user = AnonymousUser() if kind == "visitor" else User(pk=values.user)
+    run = CourseRun(pk=values.run) if has_run else None
+    viewer = Viewer(user=user, course_id=0, run=run, is_team=kind == "team")
+    return _page_queryset(values.step, viewer, chosen, None, size)
+
+
+_FIRST_PAGE = PreparedQuery(_first_page_query)
 
 
 def _pinned_first(rows: list[ListedComment], pinned_id: int) -> list[ListedComment]:

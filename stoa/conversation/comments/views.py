@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -39,6 +38,7 @@ from stoa.learning.access import StepAccess, step_access
 from stoa.lib.http import AuthenticatedHttpRequest, HtmxHttpRequest, safe_next
 from stoa.lib.keyset import cursor_from
 from stoa.lib.refusals import NotAllowed, NotFound, TooMany
+from stoa.lib.urls import reverse
 
 # --- Access --------------------------------------------------------------------------------
 # Pages find the step and the comment as the person may see them; the services check again,
@@ -94,6 +94,10 @@ def edit_form(comment: Comment, data=None) -> EditForm:
 # --- Rendering helpers ---------------------------------------------------------------------
 
 
+# Made once: lazy() makes a class each time it is called.
+_lazy_token = lazy(get_token, str)
+
+
 def conversation_context(
     request: HttpRequest,
     access: StepAccess,
@@ -112,7 +116,7 @@ def conversation_context(
         return_to=return_to,
         # Made when a form first shows it: a visitor's page, which has none, then sets no
         # cookie and can be kept for other visitors (stoa.lib.visitor_pages).
-        csrf_token=lazy(get_token, str)(request),
+        csrf_token=_lazy_token(request),
         report_url=report_url(access.course.slug),
         reply_in_place=reply_in_place,
         # A query, for the team only: learners' pages cost what they did.

@@ -387,11 +387,13 @@ def test_the_header_shows_no_count_when_all_is_read_and_none_to_visitors(
 
 
 def test_pages_without_the_header_do_not_count(rf, learner):
-    from stoa.conversation.notifications.context_processors import unread_notifications
+    from stoa.context_processors import site
 
     request = rf.get("/")
     request.user = learner
 
-    context = unread_notifications(request)
+    context = site(request)
 
     assert "count" not in vars(context["unread_notifications"])  # not counted until shown
+    str(context["site_header"])
+    assert "count" in vars(context["unread_notifications"])  # counted once, for the header

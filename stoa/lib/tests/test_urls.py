@@ -1,0 +1,56 @@
+import pytest
+from django.template import Context, Template, engines
+from django.urls import NoReverseMatch
+from django.urls import reverse as django_reverse
+
+from stoa.lib import urls
+from stoa.lib.staticfiles import StaticFilesStorage
+
+
+def _render(source: str, **context) -> str:
+    return engines["django"].from_string(source).render(context)
+
+
+def test_the_url_tag_reverses_as_django_s_does():
+    expected = django_reverse("learning:todo", args=["a-course"])
+
+    assert _render("{% url 'learning:todo' slug %}", slug="a-course") == expected
+    assert _render("{% url 'learning:todo' slug as todo %}[{{ todo }}]", slug="x") == (
+        f"[{django_reverse('learning:todo', args=['x'])}]"
+    )
+    assert _render("{% url 'courses:catalogue' %}") == django_reverse("courses:catalogue")
+
+
+def test_a_url_that_cannot_be_reversed_fails_as_with_django_s_tag():
+    with pytest.raises(NoReverseMatch):
+        _render("{% url 'no-such-view' %}")
+    assert _render("{% url 'no-such-view' as gone %}[{{ gone }}]") == "[]"
+
+
+def test_the_tag_is_stoa_s_in_every_template_and_remembers():
+    template = Template("{% url 'learning:progress' slug %}")
+    urls._reversed.cache_clear()
+
+    for _ in range(3):
+        template.render(Context({"slug": "remembered"}))
+
+    assert urls._reversed.cache_info().hits == 2
+    assert urls._reversed.cache_info().misses == 1
+
+
+def test_reverse_takes_unhashable_arguments_too():
+    assert urls.reverse("learning:todo", args=["a"]) == django_reverse("learning:todo", args=["a"])
+    assert urls.reverse("learning:todo", kwargs={"slug": "b"}) == django_reverse(
+        "learning:todo", kwargs={"slug": "b"}
+    )
+    with pytest.raises(NoReverseMatch):  # reversed each time, as Django does
+        urls.reverse("learning:todo", args=[["c"]])
+
+
+def test_static_urls_are_worked_out_once(tmp_path):
+    storage = StaticFilesStorage(location=tmp_path, base_url="/static/")
+    storage.hashed_files = {"stoa/a.css": "stoa/a.123.css"}
+
+    assert storage.url("stoa/a.css") == "/static/stoa/a.123.css"
+    storage.hashed_files = {"stoa/a.css": "stoa/a.456.css"}  # the manifest never changes live
+    assert storage.url("stoa/a.css") == "/static/stoa/a.123.css"
