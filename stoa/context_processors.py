@@ -1,10 +1,12 @@
+import functools
 from html import escape
+from urllib.parse import quote
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
-from django.utils.http import urlencode
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from stoa.conversation.notifications.selectors import UnreadNotifications
@@ -36,56 +38,74 @@ class SiteHeader:
     def __html__(self) -> SafeString:
         request = self.request
         user = request.user
+        labels = _labels(get_language())
         site_name = escape(settings.SITE_NAME)
         catalogue = reverse("courses:catalogue")
-        items = [_link(catalogue, _("Courses"))]
+        items = [_link(catalogue, labels["courses"])]
         if user.is_authenticated:
             path = request.path
             activity, bookmarks = reverse("notifications:activity"), reverse("people:bookmarks")
             unread = self.unread
-            activity_label = escape(_("Activity"))
+            activity_label = labels["activity"]
             if unread.count:
                 label = _("(%(count)s unread)") % {"count": unread.label}
                 activity_label += f' <span class="nav-count">{escape(label)}</span>'
             items += [
-                _link(reverse("learning:my_courses"), _("My courses")),
-                _link(activity, activity_label, current=path == activity, markup=True),
-                _link(bookmarks, _("Bookmarks"), current=path == bookmarks),
+                _link(reverse("learning:my_courses"), labels["my_courses"]),
+                _link(activity, activity_label, current=path == activity),
+                _link(bookmarks, labels["bookmarks"], current=path == bookmarks),
             ]
             if user.teaches or user.is_staff:
                 match = request.resolver_match
                 teaching = match is not None and match.url_name == "teach"
-                items.append(_link(reverse("courses:teach"), _("Teach"), current=teaching))
+                items.append(_link(reverse("courses:teach"), labels["teach"], current=teaching))
             if user.is_staff:
-                items.append(_link(reverse("admin:index"), _("Admin")))
+                items.append(_link(reverse("admin:index"), labels["admin"]))
             items += [
-                _link(reverse("accounts:profile"), user.public_name),
+                _link(reverse("accounts:profile"), escape(user.public_name)),
                 f'<li><form method="post" action="{reverse("accounts:signout")}" '
                 'class="inline-form"><input type="hidden" name="csrfmiddlewaretoken" '
                 f'value="{escape(get_token(request))}"><button type="submit" '
-                f'class="link-button">{escape(_("Sign out"))}</button></form></li>',
+                f'class="link-button">{labels["sign_out"]}</button></form></li>',
             ]
         else:
             signin = reverse("accounts:signin")
             if request.path != "/":
-                signin += "?" + urlencode({"next": request.get_full_path()})
+                signin += "?next=" + quote(request.get_full_path(), safe="/")
             items += [
-                _link(signin, _("Sign in")),
+                _link(signin, labels["sign_in"]),
                 f'<li><a class="nav-cta" href="{reverse("accounts:signup")}">'
-                f"{escape(_('Sign up'))}</a></li>",
+                f"{labels['sign_up']}</a></li>",
             ]
         return SafeString(
             '<header class="site-header"><div class="container site-header__inner">'
             f'<a class="brand" href="{catalogue}">{site_name}</a>'
-            f'<nav class="site-nav" aria-label="{escape(_("Site"))}"><ul>{"".join(items)}'
+            f'<nav class="site-nav" aria-label="{labels["site"]}"><ul>{"".join(items)}'
             "</ul></nav></div></header>"
         )
 
     __str__ = __html__
 
 
-def _link(url: str, label: str, *, current: bool = False, markup: bool = False) -> str:
-    """A navigation item; label is text, or markup already escaped."""
-    text = label if markup else escape(label)
+@functools.lru_cache(maxsize=32)
+def _labels(language: str | None) -> dict[str, str]:
+    """The header's words in this language, escaped: translated once, not on every page."""
+    words = {
+        "courses": _("Courses"),
+        "my_courses": _("My courses"),
+        "activity": _("Activity"),
+        "bookmarks": _("Bookmarks"),
+        "teach": _("Teach"),
+        "admin": _("Admin"),
+        "sign_out": _("Sign out"),
+        "sign_in": _("Sign in"),
+        "sign_up": _("Sign up"),
+        "site": _("Site"),
+    }
+    return {key: escape(word) for key, word in words.items()}
+
+
+def _link(url: str, label: str, *, current: bool = False) -> str:
+    """A navigation item; label is markup, its text escaped already."""
     aria = ' aria-current="page"' if current else ""
-    return f'<li><a href="{escape(url)}"{aria}>{text}</a></li>'
+    return f'<li><a href="{escape(url)}"{aria}>{label}</a></li>'

@@ -21,7 +21,7 @@ own services, which decide from the database and not from this object.
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -88,10 +88,12 @@ def step_access(*, user: User | AnonymousUser, slug: str, week: int, position: i
 
 @dataclass
 class StepPanel:
-    """A section another app adds below a step: a template and its context."""
+    """A section another app adds to a page: a template and its context, or the section's
+    HTML already made (for sections of pages every learner opens, built in Python for speed)."""
 
-    template_name: str
-    context: dict[str, Any]
+    template_name: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
+    html: str = ""
 
 
 def step_panels() -> list[Callable[[HttpRequest, StepAccess], StepPanel | None]]:

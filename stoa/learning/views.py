@@ -9,16 +9,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, ngettext
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from stoa.courses.models import Course, Step, StepType, TranscriptCue
 from stoa.courses.structure import CourseStructure, structure_of
-from stoa.learning import selectors, services
+from stoa.learning import rendering, selectors, services
 from stoa.learning.access import StepAccess, step_access, step_panels
 from stoa.learning.extensions import progress_panels
 from stoa.learning.models import Enrolment
@@ -255,76 +251,17 @@ def todo(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         return redirect(course)
     today = timezone.localdate()
     todo = selectors.todo_for(structure=structure, enrolment=enrolment, today=today)
-    heads = structure.memo(("todo-heads", get_language()), lambda: _todo_heads(structure))
-    # The current week first, then the others in order.
-    weeks = sorted(todo.weeks, key=lambda w: (w.week.number != todo.current_week, w.week.number))
-    weeks_html = mark_safe(
-        "".join(_todo_week_html(week, heads, current=todo.current_week) for week in weeks)
-    )
+    heads = structure.memo(("todo-heads", get_language()), lambda: rendering.todo_heads(structure))
     return render(
         request,
         "learning/todo.html",
-        {"course": course, "enrolment": enrolment, "weeks_html": weeks_html},
+        {
+            "course": course,
+            "enrolment": enrolment,
+            "tabs": rendering.course_tabs(course, active="todo"),
+            "weeks_html": rendering.todo_weeks(todo, heads),
+        },
     )
-
-
-def _todo_heads(structure: CourseStructure) -> dict[int, str]:
-    """Each step's number, link and type as the to-do list shows them: the same for every
-    learner, so made once per process, language and version of the course."""
-    return {
-        step.pk: format_html(
-            '<span class="todo-step__number">{}</span> '
-            '<a class="todo-step__title" href="{}">{}</a> '
-            '<span class="todo-step__type">{}</span>',
-            step.number,
-            step.get_absolute_url(),
-            step.title,
-            step.get_type_display(),
-        )
-        for step in structure.steps
-    }
-
-
-def _todo_week_html(todo_week: selectors.TodoWeek, heads: dict[int, str], *, current: int) -> str:
-    """A week of the to-do list, built here rather than in a template: a course has a hundred
-    steps, and the template engine spent a third of the page's time on them. What comes from
-    the course or the apps is escaped here; each step's head was made from the structure with
-    format_html; the rest is fixed words."""
-    week = todo_week.week
-    number = week.number
-    is_current = number == current
-    steps = todo_week.steps
-    summary = ngettext(
-        "%(done)d of %(total)d step completed", "%(done)d of %(total)d steps completed", len(steps)
-    ) % {"done": sum(item.completed for item in steps), "total": len(steps)}
-    if not todo_week.is_open and todo_week.opens_on:
-        summary += " · " + _("opens %(day)s") % {"day": date_format(todo_week.opens_on, "j F Y")}
-    badge = f' <span class="badge">{_("This week")}</span>' if is_current else ""
-    parts = [
-        f'<section class="todo-week{" todo-week--current" if is_current else ""}" '
-        f'aria-labelledby="week-{number}"><h2 id="week-{number}">'
-        + _("Week %(number)d: %(title)s") % {"number": number, "title": escape(week.title)}
-        + f'{badge}</h2><p class="muted">{summary}</p>'
-    ]
-    done, not_done = _("Completed"), _("Not completed")
-    for activity in todo_week.activities:
-        if activity.title:
-            parts.append(f'<h3 class="todo-activity">{escape(activity.title)}</h3>')
-        parts.append('<ol class="todo-steps">')
-        for item in activity.steps:
-            if item.completed:
-                state, modifier = f'<span aria-hidden="true">✓ </span>{done}', " todo-step--done"
-            else:
-                state, modifier = (escape(item.state.label) if item.state else not_done), ""
-            if item.state and item.state.detail:
-                state += f" · {escape(item.state.detail)}"
-            parts.append(
-                f'<li class="todo-step{modifier}">{heads[item.step.pk]} '
-                f'<span class="todo-step__state">{state}</span></li>'
-            )
-        parts.append("</ol>")
-    parts.append("</section>")
-    return "".join(parts)
 
 
 @login_required
@@ -343,36 +280,12 @@ def progress(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         {
             "course": course,
             "enrolment": enrolment,
-            "progress": progress,
-            "weeks_html": _progress_weeks_html(progress),
+            "tabs": rendering.course_tabs(course, active="progress"),
+            "summary_html": rendering.progress_summary(progress),
+            "weeks_html": rendering.progress_weeks(progress),
             "panels": progress_panels(request, enrolment),
         },
     )
-
-
-def _progress_weeks_html(progress: selectors.Progress) -> SafeString:
-    """Each week's share of steps completed, built here rather than in the template for the
-    same reason as the to-do list's weeks. The week's title is escaped; the rest is numbers
-    and fixed words."""
-    items = []
-    for week in progress.weeks:
-        number, percent = week.week.number, week.percent
-        label = _("Week %(number)d: %(title)s") % {
-            "number": number,
-            "title": escape(week.week.title),
-        }
-        counts = _("%(percent)d%% (%(done)d of %(total)d)") % {
-            "percent": percent,
-            "done": week.completed,
-            "total": week.total,
-        }
-        items.append(
-            f'<li><p class="week-progress__label" id="week-progress-{number}">{label} '
-            f'<span class="muted">{counts}</span></p><progress class="bar" max="100" '
-            f'value="{percent}" aria-labelledby="week-progress-{number}">{percent}%</progress>'
-            "</li>"
-        )
-    return SafeString("".join(items))
 
 
 @login_required

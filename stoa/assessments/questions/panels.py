@@ -2,9 +2,13 @@
 reference platform; a finished test opens on its score. Every state is a page of its own, so
 no script is needed: answering is a form that posts and comes back here."""
 
+from html import escape
+
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from stoa.assessments.questions import selectors
 from stoa.learning.access import StepAccess, StepPanel
@@ -60,4 +64,37 @@ def progress_panel(request: HttpRequest, enrolment: Enrolment) -> StepPanel | No
     scores = selectors.scored_tests(enrolment=enrolment)
     if not scores.tests:
         return None
-    return StepPanel("assessments/questions/progress_panel.html", {"scores": scores})
+    return StepPanel(html=_scores_html(scores))
+
+
+def _scores_html(scores: selectors.ScoredTests) -> SafeString:
+    """The learner's tests, built here rather than in a template: the progress page is one
+    every learner opens. Step titles are escaped; the rest is numbers and fixed words."""
+    if scores.average is not None:
+        figure = _("<strong>%(average)s%%</strong> average test score so far") % {
+            "average": scores.average
+        }
+    else:
+        figure = _("No test finished yet.")
+    asks = _("(the certificate asks for %(pass)s%% on average over your best scores)") % {
+        "pass": scores.pass_percent
+    }
+    rows = []
+    for test in scores.tests:
+        best = test.sheet.best_percent if test.sheet else None
+        score = f"{best}%" if best is not None else f'<span class="muted">{_("none yet")}</span>'
+        rows.append(
+            f'<tr><th scope="row"><a href="{escape(test.step.get_absolute_url())}">'
+            f"{test.step.number} {escape(test.step.title)}</a></th>"
+            f'<td>{escape(test.state)}</td><td class="test-score__number">{score}</td></tr>'
+        )
+    return SafeString(
+        '<section class="test-scores" aria-labelledby="tests-heading">'
+        f'<h2 id="tests-heading">{_("Tests")}</h2>'
+        f'<p class="progress-figure">{figure} <span class="muted">{asks}</span></p>'
+        '<table class="test-score__table"><caption class="visually-hidden">'
+        f"{_('Your best score in each test')}</caption><thead><tr>"
+        f'<th scope="col">{_("Test")}</th><th scope="col">{_("State")}</th>'
+        f'<th scope="col" class="test-score__number">{_("Best score")}</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )
