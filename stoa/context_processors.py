@@ -1,4 +1,3 @@
-import functools
 from html import escape
 from urllib.parse import quote
 
@@ -6,10 +5,11 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from stoa.conversation.notifications.selectors import UnreadNotifications
+from stoa.lib.i18n import Words
 from stoa.lib.urls import reverse
 
 
@@ -38,7 +38,7 @@ class SiteHeader:
     def __html__(self) -> SafeString:
         request = self.request
         user = request.user
-        labels = _labels(get_language())
+        labels = HEADER_WORDS.html()
         site_name = escape(settings.SITE_NAME)
         catalogue = reverse("courses:catalogue")
         items = [_link(catalogue, labels["courses"])]
@@ -87,22 +87,19 @@ class SiteHeader:
     __str__ = __html__
 
 
-@functools.lru_cache(maxsize=32)
-def _labels(language: str | None) -> dict[str, str]:
-    """The header's words in this language, escaped: translated once, not on every page."""
-    words = {
-        "courses": _("Courses"),
-        "my_courses": _("My courses"),
-        "activity": _("Activity"),
-        "bookmarks": _("Bookmarks"),
-        "teach": _("Teach"),
-        "admin": _("Admin"),
-        "sign_out": _("Sign out"),
-        "sign_in": _("Sign in"),
-        "sign_up": _("Sign up"),
-        "site": _("Site"),
-    }
-    return {key: escape(word) for key, word in words.items()}
+# The header's words (stoa.lib.i18n)
+HEADER_WORDS = Words(
+    courses=gettext_noop("Courses"),
+    my_courses=gettext_noop("My courses"),
+    activity=gettext_noop("Activity"),
+    bookmarks=gettext_noop("Bookmarks"),
+    teach=gettext_noop("Teach"),
+    admin=gettext_noop("Admin"),
+    sign_out=gettext_noop("Sign out"),
+    sign_in=gettext_noop("Sign in"),
+    sign_up=gettext_noop("Sign up"),
+    site=gettext_noop("Site"),
+)
 
 
 def _link(url: str, label: str, *, current: bool = False) -> str:

@@ -2,7 +2,8 @@
 none of them: their state on a step for the to-do list (STOA_STEP_STATES, functions
 states(enrolment, steps) -> {step id: StepState} for the steps they know of, in a fixed number
 of queries); sections of the progress page (STOA_PROGRESS_PANELS, functions
-panel(request, enrolment) -> StepPanel | None); and what happens when a learner's record grows
+panel(request, enrolment, structure) -> StepPanel | None, the structure being the
+course's as the page read it); and what happens when a learner's record grows
 (STOA_PROGRESS_HOOKS, functions hook(record: LearnerRecord) called inside the transaction of
 the write, as certificates are issued the moment they are earned). Step pages have theirs in
 access.py."""
@@ -20,6 +21,7 @@ from stoa.courses.models import Course, Step
 from stoa.learning.models import Enrolment
 
 if TYPE_CHECKING:
+    from stoa.courses.structure import CourseStructure
     from stoa.learning.access import StepPanel
 
 
@@ -40,9 +42,12 @@ def step_states(enrolment: Enrolment, steps: list[Step]) -> dict[int, StepState]
     return states
 
 
-def progress_panels(request: HttpRequest, enrolment: Enrolment) -> list["StepPanel"]:
+def progress_panels(
+    request: HttpRequest, enrolment: Enrolment, structure: "CourseStructure"
+) -> list["StepPanel"]:
     panels = (
-        make_panel(request, enrolment) for make_panel in named_in_settings("STOA_PROGRESS_PANELS")
+        make_panel(request, enrolment, structure)
+        for make_panel in named_in_settings("STOA_PROGRESS_PANELS")
     )
     return [panel for panel in panels if panel is not None]
 

@@ -16,26 +16,51 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from stoa.courses.models import Course
 from stoa.courses.structure import CourseStructure
 from stoa.learning.selectors import Progress, Todo, TodoWeek
+from stoa.lib.i18n import Words
 from stoa.lib.urls import reverse
+
+# Fixed words, translated once per language (stoa.lib.i18n).
+WORDS = Words(
+    todo=gettext_noop("To-do"),
+    progress=gettext_noop("Progress"),
+    about=gettext_noop("About the course"),
+    this_week=gettext_noop("This week"),
+    completed=gettext_noop("Completed"),
+    not_completed=gettext_noop("Not completed"),
+    overall=gettext_noop("Overall"),
+    completed_this_week=gettext_noop("Completed this week"),
+    last_activity=gettext_noop("Last activity"),
+    none_yet=gettext_noop("None yet"),
+    week=gettext_noop("Week %(number)d: %(title)s"),
+    opens=gettext_noop("opens %(day)s"),
+    week_counts=gettext_noop("%(percent)d%% (%(done)d of %(total)d)"),
+)
+# With markup of their own: not escaped.
+MARKUP = Words(
+    figure=gettext_noop(
+        "<strong>%(percent)d%%</strong> of steps completed (%(done)d of %(total)d)"
+    ),
+)
 
 
 def course_tabs(course: Course, *, active: str) -> SafeString:
     """The to-do and progress tabs, and the way back to the course's page."""
+    words = WORDS.html()
     tabs = []
-    for name, label in (("todo", _("To-do")), ("progress", _("Progress"))):
+    for name in ("todo", "progress"):
+        label = words[name]
         current = ' aria-current="page"' if name == active else ""
         url = reverse(f"learning:{name}", args=[course.slug])
         tabs.append(f'<li><a href="{url}"{current}>{label}</a></li>')
     about = escape(course.get_absolute_url())
     return SafeString(
         f'<nav class="course-tabs" aria-label="{escape(course.title)}"><ul>{"".join(tabs)}'
-        f'<li><a href="{about}">{_("About the course")}</a></li></ul></nav>'
+        f'<li><a href="{about}">{words["about"]}</a></li></ul></nav>'
     )
 
 
@@ -59,10 +84,15 @@ def todo_heads(structure: CourseStructure) -> dict[int, str]:
 def todo_weeks(todo: Todo, heads: dict[int, str]) -> SafeString:
     """The to-do list's weeks, the current one first, then the others in order."""
     weeks = sorted(todo.weeks, key=lambda w: (w.week.number != todo.current_week, w.week.number))
-    return SafeString("".join(_todo_week(week, heads, current=todo.current_week) for week in weeks))
+    words = WORDS.html()
+    return SafeString(
+        "".join(_todo_week(week, heads, words, current=todo.current_week) for week in weeks)
+    )
 
 
-def _todo_week(todo_week: TodoWeek, heads: dict[int, str], *, current: int) -> str:
+def _todo_week(
+    todo_week: TodoWeek, heads: dict[int, str], words: dict[str, str], *, current: int
+) -> str:
     week = todo_week.week
     number = week.number
     is_current = number == current
@@ -71,15 +101,15 @@ def _todo_week(todo_week: TodoWeek, heads: dict[int, str], *, current: int) -> s
         "%(done)d of %(total)d step completed", "%(done)d of %(total)d steps completed", len(steps)
     ) % {"done": sum(item.completed for item in steps), "total": len(steps)}
     if not todo_week.is_open and todo_week.opens_on:
-        summary += " · " + _("opens %(day)s") % {"day": date_format(todo_week.opens_on, "j F Y")}
-    badge = f' <span class="badge">{_("This week")}</span>' if is_current else ""
+        summary += " · " + words["opens"] % {"day": date_format(todo_week.opens_on, "j F Y")}
+    badge = f' <span class="badge">{words["this_week"]}</span>' if is_current else ""
     parts = [
         f'<section class="todo-week{" todo-week--current" if is_current else ""}" '
         f'aria-labelledby="week-{number}"><h2 id="week-{number}">'
-        + _("Week %(number)d: %(title)s") % {"number": number, "title": escape(week.title)}
+        + words["week"] % {"number": number, "title": escape(week.title)}
         + f'{badge}</h2><p class="muted">{summary}</p>'
     ]
-    done, not_done = _("Completed"), _("Not completed")
+    done, not_done = words["completed"], words["not_completed"]
     for activity in todo_week.activities:
         if activity.title:
             parts.append(f'<h3 class="todo-activity">{escape(activity.title)}</h3>')
@@ -103,40 +133,42 @@ def _todo_week(todo_week: TodoWeek, heads: dict[int, str], *, current: int) -> s
 def progress_summary(progress: Progress) -> SafeString:
     """The learner's share of steps completed, this week's count and their last activity."""
     percent = progress.percent
-    figure = _("<strong>%(percent)d%%</strong> of steps completed (%(done)d of %(total)d)") % {
+    figure = MARKUP.now()["figure"] % {
         "percent": percent,
         "done": progress.completed,
         "total": progress.total,
     }
     this_week = progress.completed_this_week
     week_count = ngettext("%(count)d step", "%(count)d steps", this_week) % {"count": this_week}
+    words = WORDS.html()
     last = progress.last_activity_at
     if last is not None:
         last = timezone.localtime(last)
         last_html = f'<time datetime="{last.isoformat()}">{date_format(last, "j F Y")}</time>'
     else:
-        last_html = _("None yet")
+        last_html = words["none_yet"]
     return SafeString(
         '<section class="progress-summary" aria-labelledby="overall-heading">'
-        f'<h2 id="overall-heading">{_("Overall")}</h2>'
+        f'<h2 id="overall-heading">{words["overall"]}</h2>'
         f'<p class="progress-figure">{figure}</p>'
         f'<progress class="bar" max="100" value="{percent}" '
         f'aria-labelledby="overall-heading">{percent}%</progress><dl class="facts">'
-        f"<div><dt>{_('Completed this week')}</dt><dd>{week_count}</dd></div>"
-        f"<div><dt>{_('Last activity')}</dt><dd>{last_html}</dd></div></dl></section>"
+        f"<div><dt>{words['completed_this_week']}</dt><dd>{week_count}</dd></div>"
+        f"<div><dt>{words['last_activity']}</dt><dd>{last_html}</dd></div></dl></section>"
     )
 
 
 def progress_weeks(progress: Progress) -> SafeString:
     """Each week's share of steps completed, as a labelled bar."""
+    words = WORDS.html()
     items = []
     for week in progress.weeks:
         number, percent = week.week.number, week.percent
-        label = _("Week %(number)d: %(title)s") % {
+        label = words["week"] % {
             "number": number,
             "title": escape(week.week.title),
         }
-        counts = _("%(percent)d%% (%(done)d of %(total)d)") % {
+        counts = words["week_counts"] % {
             "percent": percent,
             "done": week.completed,
             "total": week.total,

@@ -283,7 +283,7 @@ def progress(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "tabs": rendering.course_tabs(course, active="progress"),
             "summary_html": rendering.progress_summary(progress),
             "weeks_html": rendering.progress_weeks(progress),
-            "panels": progress_panels(request, enrolment),
+            "panels": progress_panels(request, enrolment, structure),
         },
     )
 

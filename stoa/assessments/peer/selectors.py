@@ -8,12 +8,14 @@ from itertools import zip_longest
 from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from stoa.accounts.models import User
 from stoa.assessments.models import PeerAllocation, PeerReport, PeerReview, PeerSubmission
 from stoa.courses.models import Course, CourseRun, PeerReviewSettings, Step, StepType
 from stoa.learning.extensions import StepState
 from stoa.learning.models import Enrolment
+from stoa.lib.i18n import Words
 from stoa.lib.keyset import EPOCH, Cursor, after_descending
 from stoa.lib.prepared import PreparedQuery
 
@@ -297,6 +299,13 @@ _REVIEWS_GIVEN = PreparedQuery(
 )
 
 
+STATE_WORDS = Words(
+    not_started=gettext_noop("Not started"),
+    draft=gettext_noop("Draft saved"),
+    submitted=gettext_noop("Submitted"),
+)
+
+
 def step_states(enrolment: Enrolment, steps: list[Step]) -> dict[int, StepState]:
     """The learner's state on each peer-review step among `steps`, for the to-do list: not
     started, a draft, or submitted with the reviews given so far. Two queries (their work,
@@ -309,16 +318,17 @@ def step_states(enrolment: Enrolment, steps: list[Step]) -> dict[int, StepState]
     }
     given = {row["step_id"]: row["count"] for row in _REVIEWS_GIVEN.run(**learner)}
     states = {}
+    words = STATE_WORDS.now()
     for step_id in ids:
         if step_id not in work:
-            states[step_id] = StepState(label=_("Not started"))
+            states[step_id] = StepState(label=words["not_started"])
             continue
         submitted_at, required = work[step_id]
         if submitted_at is None:
-            states[step_id] = StepState(label=_("Draft saved"))
+            states[step_id] = StepState(label=words["draft"])
         else:
             states[step_id] = StepState(
-                label=_("Submitted"),
+                label=words["submitted"],
                 detail=_("%(given)d of %(required)d reviews given")
                 % {"given": given.get(step_id, 0), "required": required or 1},
             )

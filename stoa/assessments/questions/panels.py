@@ -8,11 +8,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from stoa.assessments.questions import selectors
+from stoa.courses.structure import CourseStructure
 from stoa.learning.access import StepAccess, StepPanel
 from stoa.learning.models import Enrolment
+from stoa.lib.i18n import Words
 from stoa.lib.refusals import Invalid
 
 
@@ -59,30 +61,44 @@ def questions_panel(request: HttpRequest, access: StepAccess) -> StepPanel:
     )
 
 
-def progress_panel(request: HttpRequest, enrolment: Enrolment) -> StepPanel | None:
+def progress_panel(
+    request: HttpRequest, enrolment: Enrolment, structure: CourseStructure
+) -> StepPanel | None:
     """The learner's test scores on their progress page, when the course has tests."""
-    scores = selectors.scored_tests(enrolment=enrolment)
+    scores = selectors.scored_tests(enrolment=enrolment, structure=structure)
     if not scores.tests:
         return None
     return StepPanel(html=_scores_html(scores))
 
 
+# Fixed words, translated once per language (stoa.lib.i18n).
+WORDS = Words(
+    no_test=gettext_noop("No test finished yet."),
+    asks=gettext_noop("(the certificate asks for %(pass)s%% on average over your best scores)"),
+    none_yet=gettext_noop("none yet"),
+    tests=gettext_noop("Tests"),
+    caption=gettext_noop("Your best score in each test"),
+    test=gettext_noop("Test"),
+    state=gettext_noop("State"),
+    best=gettext_noop("Best score"),
+)
+MARKUP = Words(average=gettext_noop("<strong>%(average)s%%</strong> average test score so far"))
+
+
 def _scores_html(scores: selectors.ScoredTests) -> SafeString:
     """The learner's tests, built here rather than in a template: the progress page is one
     every learner opens. Step titles are escaped; the rest is numbers and fixed words."""
+    words = WORDS.html()
     if scores.average is not None:
-        figure = _("<strong>%(average)s%%</strong> average test score so far") % {
-            "average": scores.average
-        }
+        figure = MARKUP.now()["average"] % {"average": scores.average}
     else:
-        figure = _("No test finished yet.")
-    asks = _("(the certificate asks for %(pass)s%% on average over your best scores)") % {
-        "pass": scores.pass_percent
-    }
+        figure = words["no_test"]
+    asks = words["asks"] % {"pass": scores.pass_percent}
+    none_yet = f'<span class="muted">{words["none_yet"]}</span>'
     rows = []
     for test in scores.tests:
         best = test.sheet.best_percent if test.sheet else None
-        score = f"{best}%" if best is not None else f'<span class="muted">{_("none yet")}</span>'
+        score = f"{best}%" if best is not None else none_yet
         rows.append(
             f'<tr><th scope="row"><a href="{escape(test.step.get_absolute_url())}">'
             f"{test.step.number} {escape(test.step.title)}</a></th>"
@@ -90,11 +106,11 @@ def _scores_html(scores: selectors.ScoredTests) -> SafeString:
         )
     return SafeString(
         '<section class="test-scores" aria-labelledby="tests-heading">'
-        f'<h2 id="tests-heading">{_("Tests")}</h2>'
+        f'<h2 id="tests-heading">{words["tests"]}</h2>'
         f'<p class="progress-figure">{figure} <span class="muted">{asks}</span></p>'
         '<table class="test-score__table"><caption class="visually-hidden">'
-        f"{_('Your best score in each test')}</caption><thead><tr>"
-        f'<th scope="col">{_("Test")}</th><th scope="col">{_("State")}</th>'
-        f'<th scope="col" class="test-score__number">{_("Best score")}</th></tr></thead>'
+        f"{words['caption']}</caption><thead><tr>"
+        f'<th scope="col">{words["test"]}</th><th scope="col">{words["state"]}</th>'
+        f'<th scope="col" class="test-score__number">{words["best"]}</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></section>"
     )

@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from stoa.assessments.models import Answer, AnswerSheet
 from stoa.assessments.questions.services import (
@@ -23,9 +24,10 @@ from stoa.assessments.questions.services import (
     reset_for,
 )
 from stoa.courses.models import ChoiceMode, Option, Question, Step, StepType
-from stoa.courses.structure import structure_of
+from stoa.courses.structure import CourseStructure, structure_of
 from stoa.learning.extensions import StepState
 from stoa.learning.models import Enrolment
+from stoa.lib.i18n import Words
 from stoa.lib.prepared import PreparedQuery
 
 
@@ -233,6 +235,13 @@ _SHEETS = PreparedQuery(
 )
 
 
+STATE_WORDS = Words(
+    not_started=gettext_noop("Not started"),
+    done=gettext_noop("Done"),
+    in_progress=gettext_noop("In progress"),
+)
+
+
 def step_states(enrolment: Enrolment, steps: list[Step]) -> dict[int, StepState]:
     """The learner's state on each quiz and test among `steps`, for the to-do list: not
     started, in progress or done, and a test's best score. One query, of their sheets."""
@@ -241,17 +250,18 @@ def step_states(enrolment: Enrolment, steps: list[Step]) -> dict[int, StepState]
     # or not the course has quizzes.
     sheets = {sheet["step_id"]: sheet for sheet in _SHEETS.run(enrolment=enrolment.pk)}
     states = {}
+    words = STATE_WORDS.now()
     for step_id in ids:
         sheet = sheets.get(step_id)
         if sheet is None:
-            states[step_id] = StepState(label=_("Not started"))
+            states[step_id] = StepState(label=words["not_started"])
             continue
         done = sheet["finished_at"] is not None
         detail = ""
         if sheet["best_percent"] is not None:
             detail = _("best score %(percent)d%%") % {"percent": sheet["best_percent"]}
         states[step_id] = StepState(
-            label=_("Done") if done else _("In progress"), detail=detail, done=done
+            label=words["done"] if done else words["in_progress"], detail=detail, done=done
         )
     return states
 
@@ -296,10 +306,10 @@ class ScoredTests:
         return round(sum(self.scored) / len(self.scored)) if self.scored else None
 
 
-def scored_tests(*, enrolment: Enrolment) -> ScoredTests:
+def scored_tests(*, enrolment: Enrolment, structure: CourseStructure | None = None) -> ScoredTests:
     """The course's tests with the learner's best scores, and their average so far: the tests
     from the course's structure, then one query for the learner's sheets (as summaries)."""
-    structure = structure_of(enrolment.course.slug)
+    structure = structure or structure_of(enrolment.course.slug)
     tests = [step for step in structure.steps if step.type == StepType.TEST]
     sheets = {row["step_id"]: SheetSummary(**row) for row in _SHEETS.run(enrolment=enrolment.pk)}
     course = tests[0].week.course if tests else None

@@ -367,9 +367,9 @@ def test_the_progress_page_shows_each_test_s_best_score_and_the_average(
     ]
 
 
-# The progress page's own, and two of the tests: the course's version (its tests come from its
-# structure), the learner's sheets.
-PROGRESS_QUERIES = 9
+# The progress page's own, and one of the tests: the learner's sheets (the tests come from the
+# course's structure, as the page read it).
+PROGRESS_QUERIES = 8
 
 
 def test_a_course_without_tests_shows_no_test_scores(enrolled, learner, course):

@@ -325,14 +325,13 @@ def test_pages_run_the_same_number_of_queries_for_small_and_large_courses(
     expect_queries(client, django_assert_num_queries, step_url(course, 1, 2), 6)  # a return visit
     # the to-do list reads the learner's quiz and test sheets (one query), their peer-review work
     # and reviews given (two); the progress page its completions by week, with this week's
-    # (one), the course's version again (for its tests, from its structure) and the learner's
-    # sheets (two), and for certificates the learner's certificates (one: their record is the
-    # enrolment as loaded)
+    # (one), the learner's sheets (one: the tests come from the structure the page read) and
+    # for certificates the learner's certificates (one: their record is the enrolment as loaded)
     expect_queries(
         client, django_assert_num_queries, reverse("learning:todo", args=[course.slug]), 9
     )
     expect_queries(
-        client, django_assert_num_queries, reverse("learning:progress", args=[course.slug]), 9
+        client, django_assert_num_queries, reverse("learning:progress", args=[course.slug]), 8
     )
     expect_queries(client, django_assert_num_queries, reverse("learning:my_courses"), 5)
     expect_queries(client, django_assert_num_queries, course.get_absolute_url(), 6)
