@@ -1,12 +1,14 @@
+import functools
 from html import escape
 from urllib.parse import quote
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
+from django.urls import get_script_prefix, get_urlconf
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from stoa.conversation.notifications.selectors import UnreadNotifications
 from stoa.lib.i18n import Words
@@ -27,9 +29,9 @@ class SiteHeader:
     """The header of every page: the site's name and navigation, for a visitor or for the
     person signed in. Built here rather than in base.html, since every page pays for it: as a
     template it cost a quarter of a bare view (its nodes walked on every render of a page that
-    extends base.html, each URL and name looked up through the template engine). Text from
-    people (the display name) and from the request (the path) is escaped here; the rest is
-    fixed words and URLs reversed from fixed names."""
+    extends base.html, each URL and name looked up through the template engine). What is the
+    same for everyone is made once per language and URL configuration (_fixed); text from
+    people (the display name) and from the request (the path) is escaped here."""
 
     def __init__(self, request: HttpRequest, unread: UnreadNotifications) -> None:
         self.request = request
@@ -38,51 +40,39 @@ class SiteHeader:
     def __html__(self) -> SafeString:
         request = self.request
         user = request.user
-        labels = HEADER_WORDS.html()
-        site_name = escape(settings.SITE_NAME)
-        catalogue = reverse("courses:catalogue")
-        items = [_link(catalogue, labels["courses"])]
+        fixed = _fixed(get_language(), get_script_prefix(), get_urlconf())
+        items = [fixed["courses"]]
         if user.is_authenticated:
             path = request.path
-            activity, bookmarks = reverse("notifications:activity"), reverse("people:bookmarks")
-            unread = self.unread
-            activity_label = labels["activity"]
-            if unread.count:
-                label = _("(%(count)s unread)") % {"count": unread.label}
-                activity_label += f' <span class="nav-count">{escape(label)}</span>'
+            activity = fixed["activity"]
+            if self.unread.count:
+                label = _("(%(count)s unread)") % {"count": self.unread.label}
+                activity += f' <span class="nav-count">{escape(label)}</span>'
             items += [
-                _link(reverse("learning:my_courses"), labels["my_courses"]),
-                _link(activity, activity_label, current=path == activity),
-                _link(bookmarks, labels["bookmarks"], current=path == bookmarks),
+                fixed["my_courses"],
+                _item(fixed["activity_url"], activity, current=path == fixed["activity_path"]),
+                _item(
+                    fixed["bookmarks_url"],
+                    fixed["bookmarks"],
+                    current=path == fixed["bookmarks_path"],
+                ),
             ]
             if user.teaches or user.is_staff:
                 match = request.resolver_match
                 teaching = match is not None and match.url_name == "teach"
-                items.append(_link(reverse("courses:teach"), labels["teach"], current=teaching))
+                items.append(fixed["teach_current" if teaching else "teach"])
             if user.is_staff:
-                items.append(_link(reverse("admin:index"), labels["admin"]))
+                items.append(fixed["admin"])
             items += [
-                _link(reverse("accounts:profile"), escape(user.public_name)),
-                f'<li><form method="post" action="{reverse("accounts:signout")}" '
-                'class="inline-form"><input type="hidden" name="csrfmiddlewaretoken" '
-                f'value="{escape(get_token(request))}"><button type="submit" '
-                f'class="link-button">{labels["sign_out"]}</button></form></li>',
+                f'<li><a href="{fixed["profile_url"]}">{escape(user.public_name)}</a></li>',
+                fixed["sign_out"].format(token=escape(get_token(request))),
             ]
         else:
-            signin = reverse("accounts:signin")
+            signin = fixed["signin_url"]
             if request.path != "/":
-                signin += "?next=" + quote(request.get_full_path(), safe="/")
-            items += [
-                _link(signin, labels["sign_in"]),
-                f'<li><a class="nav-cta" href="{reverse("accounts:signup")}">'
-                f"{labels['sign_up']}</a></li>",
-            ]
-        return SafeString(
-            '<header class="site-header"><div class="container site-header__inner">'
-            f'<a class="brand" href="{catalogue}">{site_name}</a>'
-            f'<nav class="site-nav" aria-label="{labels["site"]}"><ul>{"".join(items)}'
-            "</ul></nav></div></header>"
-        )
+                signin += "?next=" + escape(quote(request.get_full_path(), safe="/"))
+            items += [f'<li><a href="{signin}">{fixed["sign_in"]}</a></li>', fixed["sign_up"]]
+        return SafeString(f"{fixed['start']}{''.join(items)}</ul></nav></div></header>")
 
     __str__ = __html__
 
@@ -102,7 +92,59 @@ HEADER_WORDS = Words(
 )
 
 
-def _link(url: str, label: str, *, current: bool = False) -> str:
-    """A navigation item; label is markup, its text escaped already."""
-    aria = ' aria-current="page"' if current else ""
-    return f'<li><a href="{escape(url)}"{aria}>{label}</a></li>'
+@functools.lru_cache(maxsize=64)
+def _fixed(language: str | None, prefix: str, urlconf: str | None) -> dict[str, str]:
+    """The header's parts that are the same for everyone: its words in this language, the
+    URLs as this configuration reverses them (the arguments are the cache's key)."""
+    words = HEADER_WORDS.html()
+    url = {
+        name: escape(reverse(view))
+        for name, view in (
+            ("catalogue", "courses:catalogue"),
+            ("my_courses", "learning:my_courses"),
+            ("activity", "notifications:activity"),
+            ("bookmarks", "people:bookmarks"),
+            ("teach", "courses:teach"),
+            ("admin", "admin:index"),
+            ("profile", "accounts:profile"),
+            ("signout", "accounts:signout"),
+            ("signin", "accounts:signin"),
+            ("signup", "accounts:signup"),
+        )
+    }
+    return {
+        "start": (
+            '<header class="site-header"><div class="container site-header__inner">'
+            f'<a class="brand" href="{url["catalogue"]}">{escape(settings.SITE_NAME)}</a>'
+            f'<nav class="site-nav" aria-label="{words["site"]}"><ul>'
+        ),
+        "courses": f'<li><a href="{url["catalogue"]}">{words["courses"]}</a></li>',
+        "my_courses": f'<li><a href="{url["my_courses"]}">{words["my_courses"]}</a></li>',
+        "activity": words["activity"],
+        "activity_url": url["activity"],
+        "activity_path": reverse("notifications:activity"),
+        "bookmarks": words["bookmarks"],
+        "bookmarks_url": url["bookmarks"],
+        "bookmarks_path": reverse("people:bookmarks"),
+        "teach": f'<li><a href="{url["teach"]}">{words["teach"]}</a></li>',
+        "teach_current": (
+            f'<li><a href="{url["teach"]}" aria-current="page">{words["teach"]}</a></li>'
+        ),
+        "admin": f'<li><a href="{url["admin"]}">{words["admin"]}</a></li>',
+        "profile_url": url["profile"],
+        # {token} is put in per page: str.format, so braces in the words are doubled first.
+        "sign_out": (
+            f'<li><form method="post" action="{url["signout"]}" class="inline-form">'
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+            f'<button type="submit" class="link-button">'
+            f"{words['sign_out'].replace('{', '{{').replace('}', '}}')}</button></form></li>"
+        ),
+        "signin_url": url["signin"],
+        "sign_in": words["sign_in"],
+        "sign_up": f'<li><a class="nav-cta" href="{url["signup"]}">{words["sign_up"]}</a></li>',
+    }
+
+
+def _item(url: str, label: str, *, current: bool) -> str:
+    """A navigation item: url and label escaped already."""
+    return f'<li><a href="{url}"{' aria-current="page"' if current else ""}>{label}</a></li>'

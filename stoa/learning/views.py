@@ -8,6 +8,7 @@ from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
@@ -242,6 +243,13 @@ def _course_and_enrolment(
     return structure, selectors.enrolment_for(user=request.user, course=structure.course)
 
 
+def _tabs(structure: CourseStructure, active: str) -> str:
+    """The course's tabs, made once per process and version of the course, language, address
+    and tab."""
+    where = ("tabs", active, get_language(), get_script_prefix())
+    return structure.memo(where, lambda: rendering.course_tabs(structure.course, active=active))
+
+
 @login_required
 def todo(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     structure, enrolment = _course_and_enrolment(request, slug)
@@ -258,7 +266,7 @@ def todo(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         {
             "course": course,
             "enrolment": enrolment,
-            "tabs": rendering.course_tabs(course, active="todo"),
+            "tabs": _tabs(structure, "todo"),
             "weeks_html": rendering.todo_weeks(todo, heads),
         },
     )
@@ -280,7 +288,7 @@ def progress(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         {
             "course": course,
             "enrolment": enrolment,
-            "tabs": rendering.course_tabs(course, active="progress"),
+            "tabs": _tabs(structure, "progress"),
             "summary_html": rendering.progress_summary(progress),
             "weeks_html": rendering.progress_weeks(progress),
             "panels": progress_panels(request, enrolment, structure),
