@@ -11,7 +11,6 @@ from typing import cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
@@ -35,7 +34,7 @@ from stoa.conversation.rules import Viewer, viewer_at
 from stoa.courses.models import CourseRun
 from stoa.courses.permissions import Can, may
 from stoa.learning.access import StepAccess, step_access
-from stoa.lib.http import AuthenticatedHttpRequest, HtmxHttpRequest, safe_next
+from stoa.lib.http import AuthenticatedHttpRequest, HtmxHttpRequest, csrf_token, safe_next
 from stoa.lib.keyset import cursor_from
 from stoa.lib.refusals import NotAllowed, NotFound, TooMany
 from stoa.lib.urls import reverse
@@ -95,7 +94,7 @@ def edit_form(comment: Comment, data=None) -> EditForm:
 
 
 # Made once: lazy() makes a class each time it is called.
-_lazy_token = lazy(get_token, str)
+_lazy_token = lazy(csrf_token, str)
 
 
 def conversation_context(

@@ -54,3 +54,29 @@ def test_static_urls_are_worked_out_once(tmp_path):
     assert storage.url("stoa/a.css") == "/static/stoa/a.123.css"
     storage.hashed_files = {"stoa/a.css": "stoa/a.456.css"}  # the manifest never changes live
     assert storage.url("stoa/a.css") == "/static/stoa/a.123.css"
+
+
+def test_the_csrf_token_is_masked_once_per_request_and_secret(rf):
+    from django.middleware.csrf import _unmask_cipher_token, rotate_token
+
+    from stoa.lib.http import csrf_token
+
+    request = rf.get("/")
+    first = csrf_token(request)
+
+    assert csrf_token(request) == first
+    secret = request.META["CSRF_COOKIE"]
+    assert _unmask_cipher_token(first) == secret
+    rotate_token(request)  # as signing in does
+    rotated = csrf_token(request)
+    assert rotated != first
+    assert _unmask_cipher_token(rotated) == request.META["CSRF_COOKIE"] != secret
+
+
+def test_the_static_tag_gives_the_storage_s_url():
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    assert _render("{% static 'stoa/stoa.css' %}") == staticfiles_storage.url("stoa/stoa.css")
+    assert _render("{% static 'stoa/a b.css' as css %}[{{ css }}]") == (
+        f"[{staticfiles_storage.url('stoa/a b.css')}]"
+    )
