@@ -95,7 +95,15 @@ def structure_of(slug: str) -> CourseStructure:
         row = cursor.fetchone()
     if row is None:
         raise NotFound("No such course")
-    course_id, version = row[0], str(row[1]).replace("-", "")
+    return structure_at(row[0], row[1])
+
+
+def structure_at(course_id: int, version: Any) -> CourseStructure:
+    """The structure of the course with this id at this version (a UUID, or its text), as
+    read from the course's row by the caller in the same request: no query when this process
+    has the version already. For pages that read the version with other rows (the learner's
+    enrolment, stoa.learning.selectors.course_and_enrolment)."""
+    version = str(version).replace("-", "")
     held = _structures.get(course_id)
     if held is not None and held[0] == version:
         return held[1]
@@ -144,4 +152,10 @@ def forget_structures() -> None:
     _structures.clear()
 
 
-__all__ = ["CourseStructure", "bump_version", "forget_structures", "structure_of"]
+__all__ = [
+    "CourseStructure",
+    "bump_version",
+    "forget_structures",
+    "structure_at",
+    "structure_of",
+]

@@ -65,10 +65,9 @@ def find_step(*, slug: str, week: int, position: int) -> Step:
 
 def step_access(*, user: User | AnonymousUser, slug: str, week: int, position: int) -> StepAccess:
     """Finds the step and decides what this person may see of it (see the module's contract)."""
-    structure = structure_of(slug)
+    structure, enrolment = selectors.course_and_enrolment(user=user, slug=slug, at=(week, position))
     step = structure.step(week, position)
     course = structure.course
-    enrolment = selectors.enrolment_at_step(user=user, course=course, step=step)
     is_team = user.is_authenticated and (user.is_staff or user.pk in structure.team_user_ids)
     run = enrolment.run if enrolment else selectors.next_open_run(course=course)
     opens_on = None

@@ -6,61 +6,90 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q
 from django.utils import timezone
 
 from stoa.accounts.models import User
 from stoa.courses.models import Course, CourseRun, CourseTeamMember, Step, Week
-from stoa.courses.structure import CourseStructure
+from stoa.courses.structure import CourseStructure, structure_at, structure_of
 from stoa.learning.extensions import StepState, step_states
 from stoa.learning.models import Enrolment, StepCompletion
 from stoa.lib.prepared import PreparedQuery, columns, instance
+from stoa.lib.refusals import NotFound
 
 
-def _enrolment_query(values, at_step: bool):
+def _enrolment_query(values):
     enrolments = Enrolment.objects.filter(
         user_id=values.user, course_id=values.course, left_at__isnull=True
     )
-    names = [*columns(Enrolment), *columns(CourseRun, "run__")]
-    if at_step:
-        completed = StepCompletion.objects.filter(enrolment=OuterRef("pk"), step_id=values.step)
-        enrolments = enrolments.annotate(step_completed=Exists(completed))
-        names.append("step_completed")
-    return enrolments.values(*names)[:1]
+    return enrolments.values(*columns(Enrolment), *columns(CourseRun, "run__"))[:1]
 
 
 # Read on every page a learner opens: compiled once (stoa.lib.prepared).
 _ENROLMENT = PreparedQuery(_enrolment_query)
 
 
-def _enrolment(user: User | AnonymousUser, course: Course, **step: int) -> Enrolment | None:
-    """The user's active enrolment in the course as model instances: the enrolment, with its
-    run and that course set."""
+def enrolment_for(*, user: User | AnonymousUser, course: Course) -> Enrolment | None:
+    """The user's active enrolment in the course, with its run and that course."""
     if not user.is_authenticated:
         return None
-    rows = _ENROLMENT.run((bool(step),), user=user.pk, course=course.pk, **step)
+    rows = _ENROLMENT.run(user=user.pk, course=course.pk)
     if not rows:
         return None
     enrolment = instance(Enrolment, rows[0])
     enrolment.run = instance(CourseRun, rows[0], "run__")
     enrolment.course = course
-    if step:
-        enrolment.step_completed = bool(rows[0]["step_completed"])  # type: ignore[attr-defined]
     return enrolment
 
 
-def enrolment_for(*, user: User | AnonymousUser, course: Course) -> Enrolment | None:
-    """The user's active enrolment in the course, with its run and that course."""
-    return _enrolment(user, course)
+def _course_enrolment_query(values, at_step: bool):
+    mine = FilteredRelation(
+        "enrolments",
+        condition=Q(enrolments__user_id=values.user, enrolments__left_at__isnull=True),
+    )
+    courses = Course.objects.filter(slug=values.text("slug")).annotate(mine=mine)
+    names = ["id", "version", *columns(Enrolment, "mine__"), *columns(CourseRun, "mine__run__")]
+    if at_step:
+        completed = StepCompletion.objects.filter(
+            enrolment_id=OuterRef("mine__id"),
+            step__week__course_id=OuterRef("pk"),
+            step__week__number=values.week,
+            step__position=values.position,
+        )
+        courses = courses.annotate(step_completed=Exists(completed))
+        names.append("step_completed")
+    return courses.order_by().values(*names)
 
 
-def enrolment_at_step(
-    *, user: User | AnonymousUser, course: Course, step: Step
-) -> Enrolment | None:
-    """The user's active enrolment in the course, with its run and that course, and whether
-    they completed the step (as .step_completed): what every step page needs of the learner,
-    in one query."""
-    return _enrolment(user, course, step=step.pk)
+# The course's version with the learner's enrolment: every page a learner opens reads both.
+_COURSE_ENROLMENT = PreparedQuery(_course_enrolment_query)
+
+
+def course_and_enrolment(
+    *, user: User | AnonymousUser, slug: str, at: tuple[int, int] | None = None
+) -> tuple[CourseStructure, Enrolment | None]:
+    """The course's structure (stoa.courses.structure) and the user's active enrolment in it
+    (with its run and course), in one query: the course's version is read with the
+    enrolment. At a step (at=(week, position)) the enrolment also says whether they completed
+    it (.step_completed). NotFound if there is no such course."""
+    if not user.is_authenticated:
+        return structure_of(slug), None
+    values = {"user": user.pk, "slug": slug}
+    if at is not None:
+        values["week"], values["position"] = at
+    rows = _COURSE_ENROLMENT.run((at is not None,), **values)
+    if not rows:
+        raise NotFound("No such course")
+    row = rows[0]
+    structure = structure_at(row["id"], row["version"])
+    if row["mine__id"] is None:
+        return structure, None
+    enrolment = instance(Enrolment, row, "mine__")
+    enrolment.run = instance(CourseRun, row, "mine__run__")
+    enrolment.course = structure.course
+    if at is not None:
+        enrolment.step_completed = bool(row["step_completed"])  # type: ignore[attr-defined]
+    return structure, enrolment
 
 
 def is_course_team(*, user: User | AnonymousUser, course: Course) -> bool:

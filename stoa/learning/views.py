@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from stoa.courses.models import Course, Step, StepType, TranscriptCue
-from stoa.courses.structure import CourseStructure, structure_of
+from stoa.courses.structure import CourseStructure
 from stoa.learning import rendering, selectors, services
 from stoa.learning.access import StepAccess, step_access, step_panels
 from stoa.learning.extensions import progress_panels
@@ -42,7 +42,7 @@ def _learner_access(
 
 @cached_for_visitors
 def course(request: HttpRequest, slug: str) -> HttpResponse:
-    structure = structure_of(slug)
+    structure, enrolment = selectors.course_and_enrolment(user=request.user, slug=slug)
     course = structure.course
     return render(
         request,
@@ -53,7 +53,7 @@ def course(request: HttpRequest, slug: str) -> HttpResponse:
             "team": structure.team,
             "weeks": structure.weeks,
             "run": selectors.next_open_run(course=course),
-            "enrolment": selectors.enrolment_for(user=request.user, course=course),
+            "enrolment": enrolment,
         },
     )
 
@@ -239,8 +239,7 @@ def _readable_transcript(request: HttpRequest, slug: str, week: int, position: i
 def _course_and_enrolment(
     request: HttpRequest, slug: str
 ) -> tuple[CourseStructure, Enrolment | None]:
-    structure = structure_of(slug)
-    return structure, selectors.enrolment_for(user=request.user, course=structure.course)
+    return selectors.course_and_enrolment(user=request.user, slug=slug)
 
 
 def _tabs(structure: CourseStructure, active: str) -> str:

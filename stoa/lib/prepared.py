@@ -32,9 +32,10 @@ from django.db.models import Model, QuerySet
 from django.db.models.query import ValuesIterable
 from django.db.models.sql.compiler import SQLCompiler
 
-# Stand-ins no real value takes: integers near the top of a 32-bit column (a larger one would
-# be dropped by Django as out of range), text no one types, times from before Stoa.
-_FIRST_NUMBER = 2_147_000_000
+# Stand-ins no real value takes: integers near the top of the smallest integer column (Django
+# drops a condition whose value is out of its column's range; the check in _Compiled says so),
+# text no one types, times from before Stoa.
+_FIRST_NUMBER = 32_700
 _TEXT = "\x00stoa-value-{}\x00"
 _FIRST_TIME = datetime.datetime(1901, 1, 1, tzinfo=datetime.UTC)
 
@@ -94,9 +95,12 @@ class _Compiled:
             for index, param in enumerate(params)
             if _hashable_in(param, by_value)
         ]
-        # The values the SQL uses: build() may ask for one that a shape leaves out.
-        used = {name for _, name in self.slots}
-        self.kinds = {name: kind for name, (kind, _) in stand_ins.kinds.items() if name in used}
+        # Every value asked for must be in the SQL: one Django left out (a condition it found
+        # could match nothing, or a value it transformed) would be run as the stand-in.
+        missing = set(by_value.values()) - {name for _, name in self.slots}
+        if missing and not self.empty:
+            raise ValueError(f"Values not found in the compiled query: {sorted(missing)}")
+        self.kinds = {name: kind for name, (kind, _) in stand_ins.kinds.items()}
         # The converters are bound to the connection that compiled the query; they read only
         # its settings (time zone, features), which every connection to the database shares.
         self.converters = []
@@ -132,7 +136,7 @@ class PreparedQuery:
 
     def run(self, shape: tuple = (), /, **values: Any) -> list[dict]:
         """The rows for these values, as dicts named as values() names them. Values the
-        shape's query does not use are ignored."""
+        shape's query does not ask for are ignored."""
         using = DEFAULT_DB_ALIAS
         compiled = self._for(using, shape)
         if compiled.empty:

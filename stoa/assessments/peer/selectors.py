@@ -5,8 +5,8 @@ import datetime
 from dataclasses import dataclass, field
 from itertools import zip_longest
 
-from django.db.models import Count, F, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -284,19 +284,25 @@ def peer_moderation(*, course: Course) -> PeerModeration | None:
 
 
 # The to-do list's reads, compiled once (stoa.lib.prepared).
-_WORK = PreparedQuery(
-    lambda values: PeerSubmission.objects.filter(
-        user_id=values.user, step__week__course_id=values.course
-    ).values("step_id", "submitted_at", "step__peer_review__reviews_required")
-)
-_REVIEWS_GIVEN = PreparedQuery(
-    lambda values: (
-        PeerReview.objects.filter(reviewer_id=values.user, step__week__course_id=values.course)
+def _work_query(values) -> QuerySet:
+    # The reviews given on each step with work: reviewing comes after submitting, and a step
+    # without work shows "Not started" whatever was reviewed.
+    given = (
+        PeerReview.objects.filter(reviewer_id=OuterRef("user_id"), step_id=OuterRef("step_id"))
+        .order_by()
         .values("step_id")
         .annotate(count=Count("pk"))
-        .values("step_id", "count")
+        .values("count")
     )
-)
+    return (
+        PeerSubmission.objects.filter(user_id=values.user, step__week__course_id=values.course)
+        .annotate(given=Coalesce(Subquery(given), 0))
+        .values("step_id", "submitted_at", "step__peer_review__reviews_required", "given")
+    )
+
+
+# The to-do list's read of the learner's work, compiled once (stoa.lib.prepared).
+_WORK = PreparedQuery(_work_query)
 
 
 STATE_WORDS = Words(
@@ -308,28 +314,30 @@ STATE_WORDS = Words(
 
 def step_states(enrolment: Enrolment, steps: list[Step]) -> dict[int, StepState]:
     """The learner's state on each peer-review step among `steps`, for the to-do list: not
-    started, a draft, or submitted with the reviews given so far. Two queries (their work,
-    their reviews given), whether or not the course has peer review."""
+    started, a draft, or submitted with the reviews given so far. One query (their work, with
+    the reviews given on each step), whether or not the course has peer review."""
     ids = [step.pk for step in steps if step.type == StepType.PEER_REVIEW]
-    learner = {"user": enrolment.user_id, "course": enrolment.course_id}
     work = {
-        row["step_id"]: (row["submitted_at"], row["step__peer_review__reviews_required"])
-        for row in _WORK.run(**learner)
+        row["step_id"]: (
+            row["submitted_at"],
+            row["step__peer_review__reviews_required"],
+            row["given"],
+        )
+        for row in _WORK.run(user=enrolment.user_id, course=enrolment.course_id)
     }
-    given = {row["step_id"]: row["count"] for row in _REVIEWS_GIVEN.run(**learner)}
     states = {}
     words = STATE_WORDS.now()
     for step_id in ids:
         if step_id not in work:
             states[step_id] = StepState(label=words["not_started"])
             continue
-        submitted_at, required = work[step_id]
+        submitted_at, required, given = work[step_id]
         if submitted_at is None:
             states[step_id] = StepState(label=words["draft"])
         else:
             states[step_id] = StepState(
                 label=words["submitted"],
                 detail=_("%(given)d of %(required)d reviews given")
-                % {"given": given.get(step_id, 0), "required": required or 1},
+                % {"given": given, "required": required or 1},
             )
     return states

@@ -211,7 +211,7 @@ def test_pages_cost_the_same_for_one_learner_as_for_10000(
 # the learner's certificates (their record is the enrolment as loaded). Achievements: session,
 # user, certificates, the header's unread count. Verification: session, user, the certificate
 # with its course, the team check, the unread count; the rate limit's counter is in the cache.
-PROGRESS_QUERIES = 8
+PROGRESS_QUERIES = 7
 ACHIEVEMENTS_QUERIES = 4
 VERIFY_QUERIES = 5
 

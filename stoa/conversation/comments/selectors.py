@@ -297,8 +297,11 @@ def _page_queryset(
 
 
 def _first_page_query(values, chosen: str, kind: str, has_run: bool, size: int) -> QuerySet:
-    """_page_queryset's first page, built with stand-ins for a viewer of this kind."""
-    user = AnonymousUser() if kind == "visitor" else User(pk=values.user)
+    """_page_queryset's first page, built with stand-ins for a viewer of this kind. The user
+    is asked for only where the query has them: the team sees every comment, so only the
+    personal filters name the user."""
+    asks_user = kind == "user" or (kind == "team" and chosen in Filter.PERSONAL)
+    user = User(pk=values.user) if asks_user else AnonymousUser()
     run = CourseRun(pk=values.run) if has_run else None
     viewer = Viewer(user=user, course_id=0, run=run, is_team=kind == "team")
     return _page_queryset(values.step, viewer, chosen, None, size)

@@ -79,17 +79,27 @@ def test_a_shape_that_matches_nothing_runs_no_query(django_assert_num_queries):
         assert query.run() == []
 
 
-def test_values_a_shape_does_not_use_are_ignored_and_missing_ones_refused(sessions):
+def test_values_a_shape_does_not_ask_for_are_ignored_and_missing_ones_refused(sessions):
     def build(values, by_key: bool):
-        after, key = values.time("after"), values.text("key")  # both asked for
-        found = Session.objects.filter(expire_date__gt=after)
-        return (found.filter(session_key=key) if by_key else found).values("pk")
+        found = Session.objects.filter(expire_date__gt=values.time("after"))
+        return (found.filter(session_key=values.text("key")) if by_key else found).values("pk")
 
     query = PreparedQuery(build)
 
     assert len(query.run((False,), after=NOW, key="ignored")) == 3
     with pytest.raises(TypeError, match="key"):
         query.run((True,), after=NOW)
+
+
+def test_a_value_missing_from_the_sql_is_refused():
+    # As a condition Django drops would leave it (a value out of its column's range): the
+    # query would otherwise run with the stand-in in place of the value.
+    def build(values):
+        values.unused  # noqa: B018 (asked for, never used)
+        return ContentType.objects.filter(pk=values.id).values("pk")
+
+    with pytest.raises(ValueError, match="unused"):
+        PreparedQuery(build).run(id=1, unused=2)
 
 
 def test_only_values_querysets_are_prepared():
