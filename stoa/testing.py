@@ -369,7 +369,7 @@ def make_notifications(
     """count notifications for recipient that actor liked the comment, a second apart, the
     newest now; all of them already read with read=True."""
     now = timezone.now()
-    return Notification.objects.bulk_create(
+    made = Notification.objects.bulk_create(
         Notification(
             recipient=recipient,
             kind=Notification.Kind.LIKE,
@@ -380,6 +380,11 @@ def make_notifications(
         )
         for i in range(count)
     )
+    if not read:  # as the services keep it
+        User.objects.filter(pk=recipient.pk).update(
+            unread_notifications=F("unread_notifications") + count
+        )
+    return made
 
 
 # --- helpers for requests ---

@@ -81,6 +81,11 @@ class User(AbstractUser):
     # the header's Teach link costs no query: on some course's team with a role that works
     # in its workspace.
     teaches = models.BooleanField(default=False, editable=False)
+    # Unread notifications, kept by conversation.notifications' services in the transaction of
+    # each notification's write and of marking them read, so that the header's count costs no
+    # query. A notification deleted with what it was about (a comment, a step) leaves it too
+    # high until the activity page, which counts them, sets it right.
+    unread_notifications = models.PositiveIntegerField(default=0, editable=False)
     daily_digest = models.BooleanField(
         "email me a daily digest",
         default=False,

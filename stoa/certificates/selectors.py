@@ -45,12 +45,13 @@ _CERTIFICATES = PreparedQuery(
 
 def standing_for(*, enrolment: Enrolment) -> Standing:
     """Each certificate the course offers, held or with what is left to earn it, from the
-    enrolment as loaded. One query: their certificates."""
+    enrolment as loaded. One query, their certificates, for those who hold some."""
     record = LearnerRecord.of_enrolment(enrolment)
     requirements = Requirements.of(record)
-    held = {
-        row["kind"]: instance(Certificate, row) for row in _CERTIFICATES.run(enrolment=enrolment.pk)
-    }
+    held = {}
+    if enrolment.certificates_held:  # kept by the issuing, so most learners cost no query
+        rows = _CERTIFICATES.run(enrolment=enrolment.pk)
+        held = {row["kind"]: instance(Certificate, row) for row in rows}
     goals = []
     if requirements.achievement:
         average = record.test_average

@@ -20,6 +20,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -146,6 +147,9 @@ def _issue(*, record: LearnerRecord, course: Course, kind: str) -> Certificate |
     try:
         with transaction.atomic():
             certificate.save()
+            Enrolment.objects.filter(pk=record.enrolment_id).update(
+                certificates_held=F("certificates_held") + 1
+            )
     except IntegrityError:  # the same learner's other tab issued it a moment ago
         return None
     tally.add(

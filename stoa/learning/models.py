@@ -30,6 +30,9 @@ class Enrolment(models.Model):
     # The last week of the run (1 from its start) in which the learner visited a step: the
     # first visit of a new week counts them once in that week's ActivityTally.
     active_week = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Certificates issued on this enrolment, kept by certificates' issuing in its transaction,
+    # so that the progress page reads certificates only for learners who hold some.
+    certificates_held = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -503,8 +503,8 @@ def test_peer_review_pages_cost_the_same_with_10000_learners_and_submissions(
 # the learner's work, reviews given, the work reserved for them, the reviews of their work,
 # their reports. The team's step page has no enrolment to read or visit to write, and peer
 # review's two: a page of work, then those works' first reviews. None of them counts rows.
-LEARNER_QUERIES = 4 + 5
-TEAM_QUERIES = 5 + 2
+LEARNER_QUERIES = 3 + 5
+TEAM_QUERIES = 4 + 2
 
 
 def test_the_to_do_list_shows_where_the_learner_is_with_peer_review(

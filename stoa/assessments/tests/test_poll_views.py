@@ -138,4 +138,4 @@ def test_the_poll_page_runs_the_same_queries_for_1_vote_as_for_10000(
 
 # The step page with its conversation, and the poll's two: the viewer's vote, then the options
 # with their run's tallies and turnout. None of them counts votes.
-STEP_PAGE_QUERIES = 7
+STEP_PAGE_QUERIES = 6

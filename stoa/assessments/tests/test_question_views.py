@@ -305,9 +305,9 @@ def test_a_quiz_or_test_page_costs_the_same_for_1_learner_as_for_10000(
 # The step page (with its conversation on a quiz; a test has none), and four for the
 # questions: the learner's sheet, the questions, their answers in this sitting, the shown
 # question's options. A test's score page shows no question, so it needs three.
-QUIZ_PAGE_QUERIES = 9
-TEST_PAGE_QUERIES = 8
-TEST_SCORE_QUERIES = 7
+QUIZ_PAGE_QUERIES = 8
+TEST_PAGE_QUERIES = 7
+TEST_SCORE_QUERIES = 6
 
 
 def test_the_questions_of_an_article_step_are_not_answerable(enrolled, learner, course):
@@ -369,7 +369,7 @@ def test_the_progress_page_shows_each_test_s_best_score_and_the_average(
 
 # The progress page's own, and one of the tests: the learner's sheets (the tests come from the
 # course's structure, as the page read it).
-PROGRESS_QUERIES = 7
+PROGRESS_QUERIES = 5
 
 
 def test_a_course_without_tests_shows_no_test_scores(enrolled, learner, course):

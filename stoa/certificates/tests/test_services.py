@@ -161,6 +161,8 @@ def test_issuing_twice_gives_one_certificate(small_course, learner):
 
     assert issue_for_enrolment(enrolment) == []
     assert Certificate.objects.count() == 1
+    enrolment.refresh_from_db()
+    assert enrolment.certificates_held == 1  # kept with the issuing, for the progress page
 
 
 def test_a_certificate_stays_when_the_learner_undoes_steps_or_the_course_changes(

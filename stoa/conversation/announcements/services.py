@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 
 from stoa.accounts.models import User
 from stoa.conversation.models import Announcement, CourseEmailOptOut, Notification
+from stoa.conversation.notifications.services import count_new
 from stoa.courses.models import Course, CourseRun, Release, Step, Week
 from stoa.courses.permissions import Can, require
 from stoa.learning.models import Enrolment
@@ -213,6 +214,7 @@ def send_announcement_batch(announcement_id: int, after_enrolment_id: int) -> in
             )
             for enrolment in batch
         )
+        count_new(recipient_ids=[enrolment.user_id for enrolment in batch])
         delivered = _send_emails(announcement, [enrolment.user for enrolment in batch])
         announcement.delivered += delivered
         announcement.last_enrolment_id = batch[-1].pk

@@ -129,8 +129,9 @@ def unread_count(*, user: User, limit: int) -> int:
 
 
 class UnreadNotifications:
-    """The header's unread count: counted at most once per render, and only when a template
-    shows it, so pages that never ask (and visitors) pay nothing."""
+    """The header's unread count: the count kept on the user's row (accounts'
+    User.unread_notifications, kept by the services), so no page pays a query for it; read
+    only when a template shows it."""
 
     cap = UNREAD_CAP
 
@@ -141,7 +142,7 @@ class UnreadNotifications:
     def count(self) -> int:
         if not self._user.is_authenticated:
             return 0
-        return unread_count(user=self._user, limit=UNREAD_CAP + 1)
+        return min(self._user.unread_notifications, UNREAD_CAP + 1)
 
     @property
     def label(self) -> str:

@@ -29,7 +29,8 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -72,14 +73,26 @@ def notify(
         and Notification.objects.filter(comment=comment, actor=actor, kind=kind).exists()
     ):
         return None
-    return Notification.objects.create(
-        recipient=recipient,
-        kind=kind,
-        actor=actor,
-        comment=comment,
-        step=step,
-        text=text,
-        created_at=timezone.now(),
+    # No savepoint of its own: within a write (a reply, a like) it is part of that write.
+    with transaction.atomic(savepoint=False):
+        notification = Notification.objects.create(
+            recipient=recipient,
+            kind=kind,
+            actor=actor,
+            comment=comment,
+            step=step,
+            text=text,
+            created_at=timezone.now(),
+        )
+        count_new(recipient_ids=[recipient.pk])
+    return notification
+
+
+def count_new(*, recipient_ids: list[int]) -> None:
+    """Adds one to each recipient's unread count (accounts' User.unread_notifications): for
+    the caller's transaction that has just stored a notification for each of them."""
+    User.objects.filter(pk__in=recipient_ids).update(
+        unread_notifications=F("unread_notifications") + 1
     )
 
 
@@ -153,16 +166,18 @@ def fan_out_to_followers(comment_id: int) -> int:
         )
         if not batch:
             break
-        Notification.objects.bulk_create(
-            Notification(
-                recipient_id=follower_id,
-                kind=Notification.Kind.FOLLOWED_COMMENT,
-                actor_id=comment.author_id,
-                comment_id=comment.pk,
-                created_at=now,
+        with transaction.atomic():
+            Notification.objects.bulk_create(
+                Notification(
+                    recipient_id=follower_id,
+                    kind=Notification.Kind.FOLLOWED_COMMENT,
+                    actor_id=comment.author_id,
+                    comment_id=comment.pk,
+                    created_at=now,
+                )
+                for follower_id in batch
             )
-            for follower_id in batch
-        )
+            count_new(recipient_ids=batch)
         sent += len(batch)
         last_id = batch[-1]
     logger.info("notifications: comment %s told %s followers", comment.pk, sent)
@@ -170,18 +185,43 @@ def fan_out_to_followers(comment_id: int) -> int:
 
 
 def mark_read(*, user: User, notification_ids: list[int]) -> int:
-    """Marks these of the user's own notifications read (the ones a page has just shown)."""
+    """Marks these of the user's own notifications read (the ones a page has just shown), and
+    takes them off the user's unread count (in the database and on `user`)."""
     if not notification_ids:
         return 0
-    return Notification.objects.filter(
-        recipient=user, pk__in=notification_ids, read_at__isnull=True
-    ).update(read_at=timezone.now())
+    with transaction.atomic(savepoint=False):
+        marked = Notification.objects.filter(
+            recipient=user, pk__in=notification_ids, read_at__isnull=True
+        ).update(read_at=timezone.now())
+        if marked:
+            User.objects.filter(pk=user.pk).update(
+                unread_notifications=Greatest(F("unread_notifications") - marked, 0)
+            )
+            user.unread_notifications = max(0, user.unread_notifications - marked)
+    return marked
 
 
 def mark_all_read(*, user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    with transaction.atomic(savepoint=False):
+        marked = Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+        User.objects.filter(pk=user.pk).update(unread_notifications=0)
+        user.unread_notifications = 0
+    return marked
+
+
+def recount_unread(*, user: User) -> int:
+    """Sets the user's unread count to what their notifications say: for the activity page,
+    which mends a count left too high by notifications deleted with their comment or step."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    count = unread.count()
+    if count != user.unread_notifications:
+        # Counted again in the UPDATE itself, so a notification arriving meanwhile counts.
+        counted = unread.order_by().values("recipient_id").annotate(n=Count("pk")).values("n")
+        User.objects.filter(pk=user.pk).update(unread_notifications=Coalesce(Subquery(counted), 0))
+        user.unread_notifications = count
+    return count
 
 
 # --- The daily digest ----------------------------------------------------------------------

@@ -19,11 +19,13 @@ from stoa.lib.keyset import cursor_from
 @require_GET
 def activity(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A page of one's notifications. Those it shows are marked read as it shows them: they
-    read "New" this once, and the header's count drops."""
+    read "New" this once, and the header's count drops (counted here from the notifications,
+    which mends a kept count gone wrong)."""
     cursor = cursor_from(request.GET, "before")
     page = selectors.activity_page(user=request.user, cursor=cursor)
     unread = [n.pk for n in page.items if n.read_at is None]
     services.mark_read(user=request.user, notification_ids=unread)
+    services.recount_unread(user=request.user)
     context = {"page": page, "is_first_page": cursor is None, "new_count": len(unread)}
     return render(request, "conversation/notifications/activity.html", context)
 

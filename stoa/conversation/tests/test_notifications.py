@@ -347,8 +347,9 @@ def test_activity_page_queries_do_not_grow_with_the_inbox(
     client.force_login(learner)
 
     # session, user, the runs whose comments they may read, one page of notifications with
-    # their comments, marking the page's unread ones read, the unread count
-    response = expect_queries(client, django_assert_num_queries, ACTIVITY, 6)
+    # their comments, marking the page's unread ones read with the user's count (an UPDATE of
+    # each), counting what is still unread (it mends the kept count)
+    response = expect_queries(client, django_assert_num_queries, ACTIVITY, 7)
 
     assert len(response.context["page"].items) == min(count, 25)
 
@@ -394,6 +395,53 @@ def test_pages_without_the_header_do_not_count(rf, learner):
 
     context = site(request)
 
-    assert "count" not in vars(context["unread_notifications"])  # not counted until shown
+    assert "count" not in vars(context["unread_notifications"])  # not read until shown
     str(context["site_header"])
-    assert "count" in vars(context["unread_notifications"])  # counted once, for the header
+    assert "count" in vars(context["unread_notifications"])  # read once, for the header
+
+
+def test_the_unread_count_is_kept_with_each_notification_and_costs_pages_no_query(
+    client, course, learner, other_learner, educator
+):
+    comment = make_comment(learner, course)
+    notifications.notify(
+        recipient=learner, kind=Notification.Kind.LIKE, actor=educator, comment=comment
+    )
+    notifications.notify(
+        recipient=learner, kind=Notification.Kind.REPLY, actor=other_learner, comment=comment
+    )
+    notifications.notify(recipient=learner, kind=Notification.Kind.LIKE, actor=learner)  # own doing
+    learner.refresh_from_db()
+    assert learner.unread_notifications == 2
+
+    client.force_login(learner)
+    assert "(2 unread)" in client.get(reverse("learning:my_courses")).text
+    assert "unread" not in client.get(ACTIVITY).text.split("</header>")[0]  # read as shown
+    learner.refresh_from_db()
+    assert learner.unread_notifications == 0
+
+
+def test_the_activity_page_mends_a_count_gone_wrong(client, course, learner, educator):
+    make_notifications(learner, 2, actor=educator, comment=make_comment(learner, course))
+    gone = make_comment(learner, course)
+    make_notifications(learner, 3, actor=educator, comment=gone)
+    gone.delete()  # its notifications go with it, the kept count does not
+    learner.refresh_from_db()
+    assert learner.unread_notifications == 5
+
+    client.force_login(learner)
+    client.get(ACTIVITY)
+
+    learner.refresh_from_db()
+    assert learner.unread_notifications == 0
+
+
+def test_marking_all_read_clears_the_count(client, course, learner, educator):
+    make_notifications(learner, 4, actor=educator, comment=make_comment(learner, course))
+    client.force_login(learner)
+
+    client.post(reverse("notifications:mark_all_read"))
+
+    learner.refresh_from_db()
+    assert learner.unread_notifications == 0
+    assert "unread" not in client.get(reverse("learning:my_courses")).text

@@ -219,10 +219,10 @@ def test_the_runs_page_costs_the_same_with_1_or_1000_learners(
     client = signed_in(educator)
     url = reverse("runs:list", args=[course.slug])
     make_learners(course.runs.get(starts_on=TODAY()), 1)
-    response = expect_queries(client, django_assert_num_queries, url, 6)
+    response = expect_queries(client, django_assert_num_queries, url, 5)
     assert '<td class="number">1</td>' in response.content.decode()
     make_learners(course.runs.get(starts_on=TODAY()), 999, prefix="more")
-    response = expect_queries(client, django_assert_num_queries, url, 6)
+    response = expect_queries(client, django_assert_num_queries, url, 5)
     assert '<td class="number">1000</td>' in response.content.decode()
 
 

@@ -365,8 +365,8 @@ def test_the_team_page_costs_the_same_with_2_or_20_members(
     client = signed_in(educator)
     add_member(course, "first@example.org", TeamRole.MENTOR)
     services.invite(course=course, by=educator, email="n0@example.org", role="host")
-    expect_queries(client, django_assert_num_queries, team_url, 7)
+    expect_queries(client, django_assert_num_queries, team_url, 6)
     for number in range(20):
         add_member(course, f"m{number}@example.org", TeamRole.EDUCATOR)
         services.invite(course=course, by=educator, email=f"n{number}@example.org", role="host")
-    expect_queries(client, django_assert_num_queries, team_url, 7)
+    expect_queries(client, django_assert_num_queries, team_url, 6)

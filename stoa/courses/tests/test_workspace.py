@@ -111,6 +111,6 @@ def test_the_overview_costs_the_same_with_1_or_1000_learners(
     client = signed_in(educator)
     url = reverse("dashboard:overview", args=[course.slug])
     # With the dashboard: see stoa/insights/tests/test_dashboard.py.
-    expect_queries(client, django_assert_num_queries, url, 15)
+    expect_queries(client, django_assert_num_queries, url, 14)
     make_learners(course.runs.get(), 1000)
-    expect_queries(client, django_assert_num_queries, url, 15)
+    expect_queries(client, django_assert_num_queries, url, 14)
