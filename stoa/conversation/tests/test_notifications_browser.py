@@ -1,5 +1,4 @@
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from stoa.conversation.models import Notification
@@ -19,10 +18,10 @@ def test_a_learner_reads_a_reply_in_their_activity(
     notifications.notify(
         recipient=learner, kind=Notification.Kind.REPLY, actor=other_learner, comment=reply
     )
-    notifications.notify(
+    liked = notifications.notify(
         recipient=learner, kind=Notification.Kind.LIKE, actor=educator, comment=mine
     )
-    Notification.objects.filter(actor=educator).update(read_at=timezone.now())
+    notifications.mark_read(user=learner, notification_ids=[liked.pk])
 
     sign_in(page, learner)
     nav = page.get_by_role("navigation", name="Site")
