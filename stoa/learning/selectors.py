@@ -36,8 +36,14 @@ def enrolment_for(*, user: User | AnonymousUser, course: Course) -> Enrolment | 
     rows = _ENROLMENT.run(user=user.pk, course=course.pk)
     if not rows:
         return None
-    enrolment = instance(Enrolment, rows[0])
-    enrolment.run = instance(CourseRun, rows[0], "run__")
+    return _enrolment_in(rows[0], "", course)
+
+
+def _enrolment_in(row: dict, prefix: str, course: Course) -> Enrolment:
+    """The enrolment in a row read with columns(Enrolment, prefix) and its run's columns
+    (prefix + "run__"), with its run and course set."""
+    enrolment = instance(Enrolment, row, prefix)
+    enrolment.run = instance(CourseRun, row, f"{prefix}run__")
     enrolment.course = course
     return enrolment
 
@@ -84,9 +90,7 @@ def course_and_enrolment(
     structure = structure_at(row["id"], row["version"])
     if row["mine__id"] is None:
         return structure, None
-    enrolment = instance(Enrolment, row, "mine__")
-    enrolment.run = instance(CourseRun, row, "mine__run__")
-    enrolment.course = structure.course
+    enrolment = _enrolment_in(row, "mine__", structure.course)
     if at is not None:
         enrolment.step_completed = bool(row["step_completed"])  # type: ignore[attr-defined]
     return structure, enrolment

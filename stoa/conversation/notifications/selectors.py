@@ -7,7 +7,6 @@ conversation would not show them.
 import html
 from typing import Any
 
-from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -112,20 +111,6 @@ def activity_page(*, user: User, cursor: Cursor | None = None) -> Page:
     page = newest_first(inbox, cursor, PAGE_SIZE)
     with_descriptions(page.items)
     return page
-
-
-def unread_count(*, user: User, limit: int) -> int:
-    """Unread notifications, counted up to limit (a LIMIT subquery on the unread index).
-    Written as SQL: every signed-in page runs it, and building it with the ORM cost more than
-    running it."""
-    table = Notification._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} "
-            "WHERE recipient_id = %s AND read_at IS NULL LIMIT %s) AS unread",
-            [user.pk, limit],
-        )
-        return cursor.fetchone()[0]
 
 
 class UnreadNotifications:
