@@ -122,7 +122,9 @@ def _prepare(requests: int, rounds: int) -> tuple[dict, list[Load]]:
             learning.record_visit(enrolment=viewer, step=step)
             learning.complete_step(enrolment=viewer, step=step)
     viewer.refresh_from_db()
-    viewer_cookie = _session_cookies([first_id], with_csrf=False)[0][0]
+    # The viewer's cookies as a browser holds them after signing in: the session's and the CSRF
+    # cookie that signing in sets (without it every page with a form would make a new secret).
+    viewer_cookie = _session_cookies([first_id], with_csrf=True)[0][0]
     # Learners who post, each once per load: the warm-up's and each round's.
     posters = list(range(first_id + 1, first_id + 1 + requests * (rounds + 1)))
     if len(posters) > LEARNERS - 1:

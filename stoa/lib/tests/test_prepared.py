@@ -5,10 +5,12 @@ import datetime
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
+from django.db import DatabaseError, connection
 from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from stoa.lib.prepared import PreparedQuery, columns, instance
+from stoa.lib.prepared import PreparedQuery, _fetch, columns, instance
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +48,24 @@ def test_runs_as_the_orm_would_with_new_values_each_time(sessions):
     assert [row["session_key"] for row in later] == ["key-2", "key-3"]
     assert [row["session_key"] for row in query.run((True,), after=NOW, key="key-3")] == ["key-3"]
     assert query.run((True,), after=NOW, key="key-'; DROP TABLE x; --") == []
+
+
+def test_the_driver_cursor_reads_what_the_counted_cursor_reads(sessions):
+    """Unwatched, a query runs on the driver's own cursor; watched (the query counts), it runs
+    through Django's and is counted. Both read the same rows."""
+    query = PreparedQuery(_expiring_after)
+
+    unwatched = query.run((False,), after=NOW)
+    with CaptureQueriesContext(connection) as watched:
+        counted = query.run((False,), after=NOW)
+
+    assert unwatched == counted
+    assert len(watched.captured_queries) == 1
+
+
+def test_the_driver_cursor_raises_djangos_database_errors(db):
+    with pytest.raises(DatabaseError):
+        _fetch(connection, "SELECT missing FROM no_such_table WHERE 1 = %s", [1])
 
 
 def test_numbers_are_values_too():

@@ -73,6 +73,25 @@ def test_the_csrf_token_is_masked_once_per_request_and_secret(rf):
     assert _unmask_cipher_token(rotated) == request.META["CSRF_COOKIE"] != secret
 
 
+def test_the_token_masks_the_cookie_s_secret_anew_for_each_request(rf):
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, _unmask_cipher_token
+
+    from stoa.lib.http import csrf_token
+
+    secret = "s3cr3t" * 5 + "ab"
+    tokens = []
+    for _ in range(2000):
+        request = rf.get("/")
+        request.META["CSRF_COOKIE"] = secret  # as the middleware finds it in the cookie
+        tokens.append(csrf_token(request))
+        assert request.META["CSRF_COOKIE_NEEDS_UPDATE"]  # the cookie's expiry is renewed
+
+    assert all(_unmask_cipher_token(token) == secret for token in tokens)
+    assert len(set(tokens)) == len(tokens)
+    masks = "".join(token[:32] for token in tokens)
+    assert set(masks) == set(CSRF_ALLOWED_CHARS)  # every character drawn, none left out
+
+
 def test_the_static_tag_gives_the_storage_s_url():
     from django.contrib.staticfiles.storage import staticfiles_storage
 
