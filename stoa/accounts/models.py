@@ -1,5 +1,6 @@
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -117,3 +118,113 @@ class User(AbstractUser):
 
     def get_short_name(self):
         return self.public_name
+
+
+class LearnerProfile(models.Model):
+    """What a learner chooses to tell about themselves, for the research data their courses'
+    teams download (stoa.insights.research: the enrolments dataset's columns, in its values).
+    Every answer is optional; an empty one is "not answered" and "prefer not to say" is an
+    answer. Both are written as "Unknown" in the dataset."""
+
+    class Gender(models.TextChoices):
+        FEMALE = "female", gettext_lazy("Female")
+        MALE = "male", gettext_lazy("Male")
+        NONBINARY = "nonbinary", gettext_lazy("Non-binary")
+        OTHER = "other", gettext_lazy("Other")
+        PREFER_NOT = "prefer_not_to_say", gettext_lazy("Prefer not to say")
+
+    class AgeRange(models.TextChoices):
+        UNDER_18 = "<18", gettext_lazy("Under 18")
+        FROM_18 = "18-25", gettext_lazy("18 to 25")
+        FROM_26 = "26-35", gettext_lazy("26 to 35")
+        FROM_36 = "36-45", gettext_lazy("36 to 45")
+        FROM_46 = "46-55", gettext_lazy("46 to 55")
+        FROM_56 = "56-65", gettext_lazy("56 to 65")
+        OVER_65 = ">65", gettext_lazy("Over 65")
+        PREFER_NOT = "prefer_not_to_say", gettext_lazy("Prefer not to say")
+
+    class Education(models.TextChoices):
+        LESS_THAN_SECONDARY = "less_than_secondary", gettext_lazy("Less than secondary school")
+        SECONDARY = "secondary", gettext_lazy("Secondary school")
+        TERTIARY = "tertiary", gettext_lazy("College or further education")
+        APPRENTICESHIP = "apprenticeship", gettext_lazy("Apprenticeship")
+        PROFESSIONAL = "professional", gettext_lazy("Professional qualification")
+        DEGREE = "university_degree", gettext_lazy("University degree")
+        MASTERS = "university_masters", gettext_lazy("Master's degree")
+        DOCTORATE = "university_doctorate", gettext_lazy("Doctorate")
+        PREFER_NOT = "prefer_not_to_say", gettext_lazy("Prefer not to say")
+
+    class EmploymentStatus(models.TextChoices):
+        FULL_TIME = "working_full_time", gettext_lazy("Working full time")
+        PART_TIME = "working_part_time", gettext_lazy("Working part time")
+        SELF_EMPLOYED = "self_employed", gettext_lazy("Self-employed")
+        LOOKING = "looking_for_work", gettext_lazy("Looking for work")
+        UNEMPLOYED = "unemployed", gettext_lazy("Unemployed")
+        NOT_WORKING = "not_working", gettext_lazy("Not working")
+        RETIRED = "retired", gettext_lazy("Retired")
+        STUDENT = "full_time_student", gettext_lazy("Full-time student")
+        PREFER_NOT = "prefer_not_to_say", gettext_lazy("Prefer not to say")
+
+    class EmploymentArea(models.TextChoices):
+        FINANCE = (
+            "accountancy_banking_and_finance",
+            gettext_lazy("Accountancy, banking and finance"),
+        )
+        ARMED_FORCES = "armed_forces", gettext_lazy("Armed forces")
+        CONSULTING = (
+            "business_consulting_and_management",
+            gettext_lazy("Business, consulting and management"),
+        )
+        CHARITIES = "charities_and_voluntary_work", gettext_lazy("Charities and voluntary work")
+        CREATIVE = "creative_arts_and_culture", gettext_lazy("Creative arts and culture")
+        ENERGY = "energy_and_utilities", gettext_lazy("Energy and utilities")
+        ENGINEERING = "engineering_and_manufacturing", gettext_lazy("Engineering and manufacturing")
+        ENVIRONMENT = "environment_and_agriculture", gettext_lazy("Environment and agriculture")
+        HEALTH = "health_and_social_care", gettext_lazy("Health and social care")
+        HOSPITALITY = (
+            "hospitality_tourism_and_sport",
+            gettext_lazy("Hospitality, tourism and sport"),
+        )
+        IT = "it_and_information_services", gettext_lazy("IT and information services")
+        LAW = "law", gettext_lazy("Law")
+        MARKETING = "marketing_advertising_and_pr", gettext_lazy("Marketing, advertising and PR")
+        MEDIA = "media_and_publishing", gettext_lazy("Media and publishing")
+        PROPERTY = "property_and_construction", gettext_lazy("Property and construction")
+        PUBLIC_SECTOR = "public_sector", gettext_lazy("Public sector")
+        RECRUITMENT = "recruitment_and_hr", gettext_lazy("Recruitment and HR")
+        RETAIL = "retail_and_sales", gettext_lazy("Retail and sales")
+        SCIENCE = "science_and_pharmaceuticals", gettext_lazy("Science and pharmaceuticals")
+        TEACHING = "teaching_and_education", gettext_lazy("Teaching and education")
+        TRANSPORT = "transport_and_logistics", gettext_lazy("Transport and logistics")
+        PREFER_NOT = "prefer_not_to_say", gettext_lazy("Prefer not to say")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learner_profile"
+    )
+    gender = models.CharField(
+        gettext_lazy("gender"), max_length=20, blank=True, choices=Gender.choices
+    )
+    # An ISO 3166-1 alpha-2 code, as the dataset writes countries; "prefer_not_to_say" too.
+    country = models.CharField(gettext_lazy("country"), max_length=20, blank=True)
+    age_range = models.CharField(
+        gettext_lazy("age"), max_length=20, blank=True, choices=AgeRange.choices
+    )
+    highest_education_level = models.CharField(
+        gettext_lazy("highest level of education"),
+        max_length=30,
+        blank=True,
+        choices=Education.choices,
+    )
+    employment_status = models.CharField(
+        gettext_lazy("employment status"),
+        max_length=30,
+        blank=True,
+        choices=EmploymentStatus.choices,
+    )
+    employment_area = models.CharField(
+        gettext_lazy("area of work"), max_length=40, blank=True, choices=EmploymentArea.choices
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Profile of {self.user_id}"

@@ -3,8 +3,9 @@ of the team's workspace consults, so that pages, commands and the API share one 
 
 Roles are the labels learners see beside team members' names (courses.TeamRole). What a role
 may do is PERMISSIONS below: lead educators do everything, the team included; educators
-moderate, announce, manage runs and read the dashboards; mentors moderate and reply; hosts
-only carry their badge. Staff (the site's admins) may do everything on every course.
+moderate, announce, manage runs, read the dashboards and download and import the research
+data; mentors moderate and reply; hosts only carry their badge. Staff (the site's admins) may
+do everything on every course.
 
 Someone listed twice on a team (say by the package and by `stoa team add`) has what either
 of their roles allows.
@@ -33,6 +34,8 @@ class Can(enum.StrEnum):
     MANAGE_RUNS = "manage runs"
     MANAGE_TEAM = "manage the team"
     REVOKE_CERTIFICATES = "revoke certificates"
+    EXPORT_DATA = "download the research data"
+    IMPORT_DATA = "import research data into a run"
 
 
 EVERYTHING = frozenset(Can)

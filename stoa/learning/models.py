@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from stoa.courses.models import Course, CourseRun, Step
 
@@ -33,6 +34,9 @@ class Enrolment(models.Model):
     # Certificates issued on this enrolment, kept by certificates' issuing in its transaction,
     # so that the progress page reads certificates only for learners who hold some.
     certificates_held = models.PositiveSmallIntegerField(default=0)
+    # When the learner first had completed more than half of the steps and every test question
+    # (the research data's "fully participated"), set by the write that got them there.
+    fully_participated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -130,3 +134,147 @@ class StepTally(models.Model):
 
     def __str__(self):
         return f"{self.visitors} visited, {self.completers} completed {self.step_id}"
+
+
+# What learners tell the course team, for its research data (stoa.insights.research). Each
+# survey is optional and asked once: when leaving, at the end of each week, on joining. Rows
+# imported from another platform's datasets keep that platform's id as source_id, so that the
+# datasets exported again give the same ids.
+
+
+class LeavingReason(models.TextChoices):
+    # The values are the reasons as the reference platform's leaving-survey dataset writes them.
+    NO_TIME = "I don't have enough time", _("I don't have enough time")
+    MORE_TIME = (
+        "The course required more time than I realised",
+        _("The course required more time than I realised"),
+    )
+    NOT_EXPECTED = "The course wasn't what I expected", _("The course wasn't what I expected")
+    NO_GOALS = (
+        "The course won't help me reach my goals",
+        _("The course won't help me reach my goals"),
+    )
+    TOO_HARD = "The course was too hard", _("The course was too hard")
+    TOO_EASY = "The course was too easy", _("The course was too easy")
+    OTHER = "Other", _("Other")
+    PREFER_NOT = "I prefer not to say", _("I prefer not to say")
+
+
+class LeavingResponse(models.Model):
+    """Why a learner left the course, asked as they leave, with where they had got to."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="+")
+    source_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    left_at = models.DateTimeField()
+    reason = models.CharField(max_length=100, blank=True, choices=LeavingReason.choices)
+    last_completed_step = models.ForeignKey(
+        Step, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_completed_step_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["enrolment", "left_at"], name="leaving_enrolment_idx")]
+
+    def __str__(self):
+        return f"{self.enrolment_id} left: {self.reason or '-'}"
+
+
+class Sentiment(models.IntegerChoices):
+    BAD = 1, _("Not good")
+    OK = 2, _("OK")
+    GOOD = 3, _("Good")
+
+
+class SentimentResponse(models.Model):
+    """How a learner found a week of the course, asked once they reach its end. The dataset
+    leaves out who answered; the enrolment is kept only so that each learner answers once."""
+
+    run = models.ForeignKey(CourseRun, on_delete=models.CASCADE, related_name="+")
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    week = models.PositiveSmallIntegerField()
+    rating = models.PositiveSmallIntegerField(choices=Sentiment.choices)
+    reason = models.TextField(blank=True, max_length=2000)
+    responded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "week"],
+                name="sentiment_once_a_week",
+                condition=models.Q(enrolment__isnull=False),
+            ),
+        ]
+        indexes = [models.Index(fields=["run", "responded_at"], name="sentiment_run_idx")]
+
+    def __str__(self):
+        return f"Week {self.week}: {self.rating}"
+
+
+class Archetype(models.TextChoices):
+    # The learner archetypes of the reference platform's joining survey, as its dataset writes them.
+    ADVANCERS = "Advancers", _("I want to advance my career")
+    EXPLORERS = "Explorers", _("I love learning new things")
+    FIXERS = "Fixers", _("I need to solve a problem")
+    FLOURISHERS = "Flourishers", _("I want to grow as a person")
+    HOBBYISTS = "Hobbyists", _("It is about a hobby of mine")
+    PREPARERS = "Preparers", _("I am preparing for further study")
+    VITALISERS = "Vitalisers", _("I want to keep my mind active")
+
+
+class ArchetypeResponse(models.Model):
+    """Why a learner joined, asked once on joining (optional)."""
+
+    enrolment = models.OneToOneField(Enrolment, on_delete=models.CASCADE, related_name="+")
+    source_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    archetype = models.CharField(max_length=20, choices=Archetype.choices)
+    responded_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.enrolment_id}: {self.archetype}"
+
+
+class VideoTally(models.Model):
+    """What the player reports of a video step's views in a run, counted by the beacons of
+    stoa.learning.video: one row per run and step, one UPDATE per milestone. The dataset
+    gives the reached-milestone, device and continent figures as shares of views."""
+
+    run = models.ForeignKey(CourseRun, on_delete=models.CASCADE, related_name="+")
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="+")
+    views = models.IntegerField(default=0)
+    downloads = models.IntegerField(default=0)
+    caption_views = models.IntegerField(default=0)
+    transcript_views = models.IntegerField(default=0)
+    hd_views = models.IntegerField(default=0)
+    reached_5 = models.IntegerField(default=0)
+    reached_10 = models.IntegerField(default=0)
+    reached_25 = models.IntegerField(default=0)
+    reached_50 = models.IntegerField(default=0)
+    reached_75 = models.IntegerField(default=0)
+    reached_95 = models.IntegerField(default=0)
+    reached_100 = models.IntegerField(default=0)
+    console_views = models.IntegerField(default=0)
+    desktop_views = models.IntegerField(default=0)
+    mobile_views = models.IntegerField(default=0)
+    tv_views = models.IntegerField(default=0)
+    tablet_views = models.IntegerField(default=0)
+    unknown_device_views = models.IntegerField(default=0)
+    # Counted only when a GeoIP database is configured (STOA_GEOIP_PATH).
+    europe_views = models.IntegerField(default=0)
+    oceania_views = models.IntegerField(default=0)
+    asia_views = models.IntegerField(default=0)
+    north_america_views = models.IntegerField(default=0)
+    south_america_views = models.IntegerField(default=0)
+    africa_views = models.IntegerField(default=0)
+    antarctica_views = models.IntegerField(default=0)
+    # A row of an imported video-stats dataset, kept as it was written (its shares cannot be
+    # turned back into counts): exported as it came.
+    imported = models.JSONField(null=True, blank=True, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "step"], name="video_tally_once")]
+
+    def __str__(self):
+        return f"{self.views} views of {self.step_id} in {self.run_id}"
