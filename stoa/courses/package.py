@@ -25,9 +25,9 @@ from urllib.parse import urlsplit
 
 import webvtt
 import yaml
-from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from stoa.courses.models import Course, MediaFile, Step, StepType, TeamRole
+from stoa.lib.webvtt import Finding, plain_cues, read_captions
 
 __all__ = [
     "FORMAT_VERSION",
@@ -119,7 +119,6 @@ LANGUAGE_RE = re.compile(
     r"[a-z]{2,3}(?:-[a-z]{4})?(?:-(?:[a-z]{2}|[0-9]{3}))?(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*",
     re.IGNORECASE,
 )
-VTT_LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 
 
 # --- Problems ---------------------------------------------------------------------------
@@ -133,9 +132,12 @@ class Problem:
     line: int | None
     message: str
 
+    @property
+    def where(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
     def __str__(self) -> str:
-        where = self.path if self.line is None else f"{self.path}:{self.line}"
-        return f"{where}: {self.message}"
+        return f"{self.where}: {self.message}"
 
 
 # --- Specs ------------------------------------------------------------------------------
@@ -1070,88 +1072,34 @@ def _format_ms(ms: int) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
-def _vtt_blocks(lines: list[str]) -> list[tuple[int, list[str]]]:
-    """Split WebVTT lines into blocks at empty lines: (1-based first line, lines)."""
-    blocks: list[tuple[int, list[str]]] = []
-    for number, line in enumerate(lines, start=1):
-        if not line:
-            continue
-        if blocks and lines[number - 2]:
-            blocks[-1][1].append(line)
-        else:
-            blocks.append((number, [line]))
-    return blocks
+def _transcript_problem(path: str, finding: Finding) -> Problem:
+    message = finding.text
+    if finding.convert:
+        # The path is the package's own, so the command is run from the package folder.
+        message += f"; to write it as tidy WebVTT: stoa transcript convert {path} -o {path}"
+    return Problem(path, finding.line, message)
 
 
-def parse_transcript(text: str, *, path: str) -> tuple[TranscriptSpec | None, list[Problem]]:
-    """Read a WebVTT transcript with webvtt-py and check its cues.
+def parse_transcript(
+    text: str, *, path: str, warnings: list[Problem] | None = None
+) -> tuple[TranscriptSpec | None, list[Problem]]:
+    """Read a transcript as browsers read WebVTT (stoa.lib.webvtt) and check its cues.
 
-    webvtt-py reads strictly, so a malformed cue is an error rather than skipped; its
-    errors do not say where, so the cue at fault is found by reading the cues one by one.
+    What browsers recover from, and the SubRip files and Teams timings Stoa reads although
+    browsers do not, are appended to `warnings` when given: the transcript is valid. The cues
+    are its text as learners read it: one a cue, or for YouTube's rolling captions one a line
+    of speech, each line once.
     """
-    problems: list[Problem] = []
-    lines = VTT_LINE_BREAK_RE.split(text.removeprefix("\ufeff"))
-    first = lines[0]
-    if not (first == "WEBVTT" or first.startswith(("WEBVTT ", "WEBVTT\t"))):
-        return None, [Problem(path, 1, "not a WebVTT file: the first line must be WEBVTT")]
-
-    blocks = _vtt_blocks(lines)[1:]  # the first block is the header
-    cue_lines: list[int] = []
-    for start, block in blocks:
-        arrow = next((i for i, line in enumerate(block) if "-->" in line), None)
-        if arrow is not None:
-            cue_lines.append(start + arrow)
-        elif not block[0].startswith(("NOTE", "STYLE", "REGION")):
-            problems.append(
-                Problem(
-                    path,
-                    start,
-                    "not a cue: a cue starts with a timing line such as "
-                    "00:00:01.000 --> 00:00:04.000",
-                )
-            )
-
-    try:
-        captions = webvtt.from_string(text, strict=True).captions
-    except (MalformedCaptionError, MalformedFileError) as error:
-        line = None
-        for start, block in blocks:
-            try:
-                webvtt.from_string("WEBVTT\n\n" + "\n".join(block), strict=True)
-            except (MalformedCaptionError, MalformedFileError):
-                line = start
-                break
-        problems.append(Problem(path, line, f"not a valid WebVTT cue: {error}"))
-        return None, problems
-
-    lines_of_cues: list[int | None] = list(cue_lines)
-    if len(lines_of_cues) != len(captions):  # only for a cue right under the header
-        lines_of_cues = [None] * len(captions)
-    if not captions:
-        problems.append(Problem(path, None, "the transcript has no cues"))
-
-    cues = []
-    previous_start = 0
-    for caption, line in zip(captions, lines_of_cues, strict=True):
-        start, end = caption.start_time.in_milliseconds(), caption.end_time.in_milliseconds()
-        if end <= start:
-            problems.append(
-                Problem(path, line, f"the cue ends at {caption.end}, not after it starts")
-            )
-        if start < previous_start:
-            problems.append(
-                Problem(
-                    path,
-                    line,
-                    f"the cue starts at {caption.start}, before the cue ahead of it "
-                    f"({_format_ms(previous_start)}): cues must be in order",
-                )
-            )
-        previous_start = max(previous_start, start)
-        cues.append(CueSpec(start_ms=start, end_ms=end, text=html.unescape(caption.text)))
-    if problems:
-        return None, problems
-    return TranscriptSpec(cues=tuple(cues), source=text), []
+    reading = read_captions(text)
+    if warnings is not None:
+        warnings.extend(_transcript_problem(path, finding) for finding in reading.warnings)
+    if reading.errors:
+        return None, [_transcript_problem(path, finding) for finding in reading.errors]
+    cues = tuple(
+        CueSpec(start_ms=line.start_ms, end_ms=line.end_ms, text=line.text)
+        for line in plain_cues(reading.cues)
+    )
+    return TranscriptSpec(cues=cues, source=text), []
 
 
 # --- The whole package ----------------------------------------------------------------------
@@ -1241,7 +1189,11 @@ def _week_folders(root: Path, week_count: int | None, problems: list[Problem]) -
 
 
 def _read_week(
-    root: Path, number: int, media_paths: set[str], problems: list[Problem]
+    root: Path,
+    number: int,
+    media_paths: set[str],
+    problems: list[Problem],
+    warnings: list[Problem] | None = None,
 ) -> tuple[StepSpec, ...]:
     """Read and check the steps and transcripts of one week folder (rules 3-10)."""
     folder_name = f"week-{number}"
@@ -1370,7 +1322,7 @@ def _read_week(
                 transcript_text = _read_text(transcripts[name], transcript_rel, problems)
                 if transcript_text is not None:
                     transcript, transcript_problems = parse_transcript(
-                        transcript_text, path=transcript_rel
+                        transcript_text, path=transcript_rel, warnings=warnings
                     )
                     problems.extend(transcript_problems)
         steps.append(replace(spec, transcript=transcript))
@@ -1406,11 +1358,15 @@ def _week_count(course: CourseSpec | None) -> int | None:
     return len(course.weeks) if course is not None and course.weeks else None
 
 
-def read_package(root: Path) -> tuple[PackageSpec | None, list[Problem]]:
+def read_package(
+    root: Path, *, warnings: list[Problem] | None = None
+) -> tuple[PackageSpec | None, list[Problem]]:
     """Read and check a package folder against every rule of the format.
 
     Returns the spec and no problems, or None and every problem found, in the order
-    of the files: course.yaml, media/, then the weeks in order.
+    of the files: course.yaml, media/, then the weeks in order. What does not stop the
+    package being valid (a transcript that browsers read by recovering from it) is
+    appended to `warnings` when given, in the same order, whether or not it is valid.
     """
     root = Path(root)
     if not root.is_dir():
@@ -1428,7 +1384,7 @@ def read_package(root: Path) -> tuple[PackageSpec | None, list[Problem]]:
     media_paths = {item.path for item in media}
     week_count = _week_count(course)
     steps_by_week = {
-        number: _read_week(root, number, media_paths, problems)
+        number: _read_week(root, number, media_paths, problems, warnings)
         for number in _week_folders(root, week_count, problems)
     }
     if problems or course is None:

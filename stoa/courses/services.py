@@ -68,10 +68,12 @@ logger = logging.getLogger(__name__)
 
 
 class PackageInvalid(Exception):
-    """The package breaks the format; `problems` says where and how."""
+    """The package breaks the format; `problems` says where and how (and `warnings` what else
+    was found, as on a valid package)."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[Problem], warnings: Sequence[Problem] = ()) -> None:
         self.problems = list(problems)
+        self.warnings = list(warnings)
         count = len(self.problems)
         super().__init__(f"{count} problem{'' if count == 1 else 's'} found")
 
@@ -100,6 +102,8 @@ class ImportResult:
     steps_unchanged: int = 0
     steps_deleted: int = 0
     lost_answers: tuple[LostAnswers, ...] = ()
+    # What the package's files were read in spite of (stoa.courses.package.read_package).
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def steps(self) -> int:
@@ -126,9 +130,10 @@ def import_package(*, root: Path) -> ImportResult:
     answers with them, and the result lists them.
     Raises PackageInvalid, having written nothing, if the package breaks the format.
     """
-    package, problems = read_package(root)
+    warnings: list[Problem] = []
+    package, problems = read_package(root, warnings=warnings)
     if problems or package is None:
-        raise PackageInvalid(problems)
+        raise PackageInvalid(problems, warnings)
     spec = package.course
 
     # Storage is not transactional, so media is copied before the transaction; names are
@@ -168,6 +173,7 @@ def import_package(*, root: Path) -> ImportResult:
         steps_unchanged=counts.unchanged,
         steps_deleted=counts.deleted,
         lost_answers=tuple(counts.lost_answers),
+        warnings=tuple(warnings),
     )
 
 

@@ -382,11 +382,6 @@ CASES = [
         (VIDEO_VTT, 6, "not a valid WebVTT cue: Invalid timestamp '00:61:05.000'"),
     ),
     case(
-        "5-transcript-cues-not-separated",
-        replace(VIDEO_VTT, "hospital.\n\n00:00:19.500", "hospital.\n00:00:19.500"),
-        (VIDEO_VTT, 3, "not a valid WebVTT cue: Invalid cue block"),
-    ),
-    case(
         "5-transcript-without-cues",
         write(VIDEO_VTT, "WEBVTT\n"),
         (VIDEO_VTT, None, "the transcript has no cues"),

@@ -18,6 +18,11 @@ def _problems_found(problems: list[Problem]) -> str:
     return f"{count} problem{'' if count == 1 else 's'} found"
 
 
+def _with_warnings(warnings: list[Problem]) -> str:
+    count = len(warnings)
+    return f", with {count} warning{'' if count == 1 else 's'}" if count else ""
+
+
 class Command(BaseCommand):
     help = (
         "Course packages: `validate PATH` checks one, `import PATH` creates or updates its "
@@ -53,8 +58,18 @@ class Command(BaseCommand):
         for problem in problems:
             self.stderr.write(str(problem))
 
+    def warn(self, warnings: list[Problem] | tuple[Problem, ...]) -> None:
+        """What the package was read in spite of, one a line: the person uploading it should
+        know, though nothing stops it."""
+        for warning in warnings:
+            self.stderr.write(
+                f"{warning.where}: warning: {warning.message}", style_func=self.style.WARNING
+            )
+
     def validate(self, path: Path) -> None:
-        package, problems = read_package(path)
+        warnings: list[Problem] = []
+        package, problems = read_package(path, warnings=warnings)
+        self.warn(warnings)
         if problems or package is None:
             self.report(problems)
             raise CommandError(f"{_problems_found(problems)}; the package is not valid.")
@@ -63,16 +78,19 @@ class Command(BaseCommand):
         self.stdout.write(
             f"OK: {package.course.slug} is a valid package "
             f"({weeks} week{'' if weeks == 1 else 's'}, {steps} step{'' if steps == 1 else 's'})"
+            f"{_with_warnings(warnings)}"
         )
 
     def import_package(self, path: Path) -> None:
         try:
             result = import_package(root=path)
         except PackageInvalid as error:
+            self.warn(error.warnings)
             self.report(error.problems)
             raise CommandError(
                 f"{_problems_found(error.problems)}; nothing was imported."
             ) from None
+        self.warn(result.warnings)
         self.stdout.write(
             f"Imported {result.course.slug}: {result.steps} steps ({result.steps_created} created, "
             f"{result.steps_updated} updated, {result.steps_unchanged} unchanged, "
