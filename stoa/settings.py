@@ -43,6 +43,10 @@ ALLOWED_HOSTS = env_list("STOA_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,
 CSRF_TRUSTED_ORIGINS = env_list("STOA_CSRF_TRUSTED_ORIGINS", "")
 # Load balancers whose X-Forwarded-For names the real client, for per-address rate limits.
 STOA_TRUSTED_PROXIES = env_list("STOA_TRUSTED_PROXIES", "")
+# A MaxMind GeoIP2 (or GeoLite2) Country or City database, to count video views by continent
+# for the research data (stoa.learning.video; needs the geoip2 package). Unset, nothing is
+# looked up and the continent columns stay empty.
+STOA_GEOIP_PATH = os.environ.get("STOA_GEOIP_PATH", "")
 SITE_NAME = os.environ.get("STOA_SITE_NAME", "Stoa")
 
 INSTALLED_APPS = [
@@ -97,8 +101,12 @@ STOA_PROGRESS_PANELS = [
     "stoa.assessments.questions.panels.progress_panel",
 ]
 # Called in the transaction of every write that grows a learner's record (a step completed, a
-# test answered): certificates are issued the moment they are earned.
-STOA_PROGRESS_HOOKS = ["stoa.certificates.services.issue_earned"]
+# test answered): certificates are issued the moment they are earned, and the research data's
+# "fully participated" is set the moment it is reached.
+STOA_PROGRESS_HOOKS = [
+    "stoa.certificates.services.issue_earned",
+    "stoa.learning.services.note_full_participation",
+]
 # Sections other apps add to a course's moderation queue (stoa.conversation.moderation.views),
 # each a function (request, course) -> StepPanel | None.
 STOA_MODERATION_PANELS = ["stoa.assessments.peer.panels.moderation_panel"]

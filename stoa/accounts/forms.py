@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
@@ -11,10 +12,13 @@ from django.contrib.auth.forms import (
     UserChangeForm,
 )
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
-from stoa.accounts.models import User
+from stoa.accounts.countries import countries_by_name
+from stoa.accounts.models import LearnerProfile, User
 
 BIO_MAX_LENGTH = User._meta.get_field("bio").max_length or 1000
 DISPLAY_NAME_MAX_LENGTH = User._meta.get_field("display_name").max_length or 80
@@ -190,3 +194,50 @@ class ChangePasswordForm(PasswordChangeForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["old_password"].label = "Current password"
+
+
+StrOrPromise = str | Promise
+NOT_ANSWERED = gettext_lazy("Not answered")
+
+
+def _answers(choices: Sequence[tuple[str, StrOrPromise]]) -> list[tuple[str, StrOrPromise]]:
+    return [("", NOT_ANSWERED), *choices]
+
+
+def _countries() -> list[tuple[str, StrOrPromise]]:
+    """Prefer not to say first, then the countries in the reader's language's order."""
+    prefer_not = LearnerProfile.Gender.PREFER_NOT
+    return _answers([(prefer_not.value, prefer_not.label), *countries_by_name()])
+
+
+class LearnerProfileForm(forms.Form):
+    """The profile's "About you": what a learner chooses to tell their courses' teams for
+    research (accounts.LearnerProfile), every answer optional."""
+
+    gender = forms.ChoiceField(
+        label=gettext_lazy("Gender"),
+        required=False,
+        choices=_answers(LearnerProfile.Gender.choices),
+    )
+    # Called for each form, so that the names are in the reader's language.
+    country = forms.ChoiceField(
+        label=gettext_lazy("Country you live in"), required=False, choices=_countries
+    )
+    age_range = forms.ChoiceField(
+        label=gettext_lazy("Age"), required=False, choices=_answers(LearnerProfile.AgeRange.choices)
+    )
+    highest_education_level = forms.ChoiceField(
+        label=gettext_lazy("Highest level of education"),
+        required=False,
+        choices=_answers(LearnerProfile.Education.choices),
+    )
+    employment_status = forms.ChoiceField(
+        label=gettext_lazy("Employment status"),
+        required=False,
+        choices=_answers(LearnerProfile.EmploymentStatus.choices),
+    )
+    employment_area = forms.ChoiceField(
+        label=gettext_lazy("Area of work"),
+        required=False,
+        choices=_answers(LearnerProfile.EmploymentArea.choices),
+    )

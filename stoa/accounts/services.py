@@ -1,8 +1,12 @@
 import logging
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from stoa.accounts.models import User
+from stoa.accounts.countries import CODES
+from stoa.accounts.models import LearnerProfile, User
+from stoa.lib.refusals import Invalid
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +50,32 @@ def update_profile(
         fields.append("daily_digest")
     user.save(update_fields=fields)
     logger.info("accounts: user %s updated their profile", user.pk)
+
+
+# The profile's answers with the values each may take (empty for "not answered").
+_ANSWERS = {
+    "gender": set(LearnerProfile.Gender.values),
+    "country": {*CODES, LearnerProfile.Gender.PREFER_NOT.value},
+    "age_range": set(LearnerProfile.AgeRange.values),
+    "highest_education_level": set(LearnerProfile.Education.values),
+    "employment_status": set(LearnerProfile.EmploymentStatus.values),
+    "employment_area": set(LearnerProfile.EmploymentArea.values),
+}
+
+
+@transaction.atomic
+def update_learner_profile(*, user: User, **answers: str) -> None:
+    """Saves what the learner tells about themselves for their courses' research data
+    (LearnerProfile): the answers given replace those held, an empty one clears it. One
+    UPDATE once the row is there; the first save inserts it."""
+    for field, value in answers.items():
+        if field not in _ANSWERS or (value and value not in _ANSWERS[field]):
+            raise Invalid(_("Choose one of the answers offered."))
+    profile = LearnerProfile.objects.filter(user=user)
+    if not profile.update(**answers, updated_at=timezone.now()):
+        try:
+            with transaction.atomic():
+                LearnerProfile.objects.create(user=user, **answers)
+        except IntegrityError:  # saved in another tab at the same moment
+            profile.update(**answers, updated_at=timezone.now())
+    logger.info("accounts: user %s updated what they tell their courses", user.pk)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("signin/", views.signin, name="signin"),
     path("signout/", views.signout, name="signout"),
     path("profile/", views.profile, name="profile"),
+    path("profile/about-you/", views.about_you, name="about_you"),
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(

@@ -18,8 +18,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from stoa.accounts import limits, services
-from stoa.accounts.forms import EmailPasswordResetForm, ProfileForm, SignInForm, SignUpForm
-from stoa.accounts.models import User
+from stoa.accounts.forms import (
+    EmailPasswordResetForm,
+    LearnerProfileForm,
+    ProfileForm,
+    SignInForm,
+    SignUpForm,
+)
+from stoa.accounts.models import LearnerProfile, User
 from stoa.lib.http import safe_next
 
 
@@ -151,12 +157,41 @@ def profile(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your profile is saved.")
             return redirect("accounts:profile")
     else:
-        form = ProfileForm(
-            initial={
-                "display_name": user.display_name,
-                "bio": user.bio,
-                "show_comments_on_profile": user.show_comments_on_profile,
-                "daily_digest": user.daily_digest,
-            }
-        )
-    return render(request, "accounts/profile.html", {"form": form})
+        form = _profile_form(user)
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "about_form": LearnerProfileForm(initial=_learner_profile(user))},
+    )
+
+
+def _profile_form(user: User) -> ProfileForm:
+    return ProfileForm(
+        initial={
+            "display_name": user.display_name,
+            "bio": user.bio,
+            "show_comments_on_profile": user.show_comments_on_profile,
+            "daily_digest": user.daily_digest,
+        }
+    )
+
+
+def _learner_profile(user: User) -> dict[str, str]:
+    fields = list(LearnerProfileForm.base_fields)
+    return LearnerProfile.objects.filter(user=user).values(*fields).first() or {}
+
+
+@login_required
+@never_cache
+@require_POST
+def about_you(request: HttpRequest) -> HttpResponse:
+    """Saves the profile page's "About you" (the learner profile of the research data); on
+    an error, the page again with what was chosen."""
+    user = cast(User, request.user)
+    about_form = LearnerProfileForm(request.POST)
+    if about_form.is_valid():
+        services.update_learner_profile(user=user, **about_form.cleaned_data)
+        messages.success(request, gettext("Your answers about you are saved."))
+        return redirect(reverse("accounts:profile") + "#about-you")
+    context = {"form": _profile_form(user), "about_form": about_form}
+    return render(request, "accounts/profile.html", context)

@@ -26,6 +26,7 @@ from stoa.learning.models import (
     ActivityTally,
     Enrolment,
     JoinTally,
+    ParticipationTally,
     StepCompletion,
     StepTally,
     StepVisit,
@@ -123,6 +124,17 @@ def recount_tallies(run: CourseRun, *, on_step: Callable[[str], None] = lambda n
         .order_by()
     )
     on_step("certificates")
+
+    ParticipationTally.objects.filter(run=run).delete()
+    ParticipationTally.objects.bulk_create(
+        ParticipationTally(run=run, day=row["day"], learners=row["learners"])
+        for row in Enrolment.objects.filter(run=run, fully_participated_at__isnull=False)
+        .annotate(day=TruncDate("fully_participated_at", tzinfo=zone))
+        .values("day")
+        .annotate(learners=Count("id"))
+        .order_by()
+    )
+    on_step("participation")
 
     # Each learner's latest active week, so that their next visit counts as the tallies do.
     Enrolment.objects.filter(run=run).update(active_week=None)

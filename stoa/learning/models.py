@@ -121,6 +121,23 @@ class ActivityTally(models.Model):
         return f"{self.learners} active in week {self.week} of {self.run_id}"
 
 
+class ParticipationTally(models.Model):
+    """How many learners of the run first fully participated on a day (more than half of the
+    steps and every test question: Enrolment.fully_participated_at)."""
+
+    run = models.ForeignKey(CourseRun, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    learners = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "day"], name="participation_tally_once")
+        ]
+
+    def __str__(self):
+        return f"{self.learners} fully participated in {self.run_id} on {self.day}"
+
+
 class StepTally(models.Model):
     """How many learners of the run have visited, and have completed, a step."""
 

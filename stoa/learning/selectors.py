@@ -13,7 +13,7 @@ from stoa.accounts.models import User
 from stoa.courses.models import Course, CourseRun, CourseTeamMember, Step, Week
 from stoa.courses.structure import CourseStructure, structure_at, structure_of
 from stoa.learning.extensions import StepState, step_states
-from stoa.learning.models import Enrolment, StepCompletion
+from stoa.learning.models import Enrolment, SentimentResponse, StepCompletion
 from stoa.lib.prepared import PreparedQuery, columns, instance
 from stoa.lib.refusals import NotFound
 
@@ -62,8 +62,13 @@ def _course_enrolment_query(values, at_step: bool):
             step__week__number=values.week,
             step__position=values.position,
         )
-        courses = courses.annotate(step_completed=Exists(completed))
-        names.append("step_completed")
+        # Whether they told how the step's week was (stoa.learning.surveys), for the question
+        # on the week's last step: read here, so that it costs no query of its own.
+        answered = SentimentResponse.objects.filter(
+            enrolment_id=OuterRef("mine__id"), week=values.week
+        )
+        courses = courses.annotate(step_completed=Exists(completed), week_answered=Exists(answered))
+        names += ["step_completed", "week_answered"]
     return courses.order_by().values(*names)
 
 
@@ -77,7 +82,8 @@ def course_and_enrolment(
     """The course's structure (stoa.courses.structure) and the user's active enrolment in it
     (with its run and course), in one query: the course's version is read with the
     enrolment. At a step (at=(week, position)) the enrolment also says whether they completed
-    it (.step_completed). NotFound if there is no such course."""
+    it (.step_completed), and whether they answered the question at the end of its week
+    (.week_answered). NotFound if there is no such course."""
     if not user.is_authenticated:
         return structure_of(slug), None
     values = {"user": user.pk, "slug": slug}
@@ -93,6 +99,7 @@ def course_and_enrolment(
     enrolment = _enrolment_in(row, "mine__", structure.course)
     if at is not None:
         enrolment.step_completed = bool(row["step_completed"])  # type: ignore[attr-defined]
+        enrolment.week_answered = bool(row["week_answered"])  # type: ignore[attr-defined]
     return structure, enrolment
 
 

@@ -8,11 +8,13 @@ from django.utils import timezone
 
 from stoa.accounts.models import User
 from stoa.courses.models import Course, CourseRun, Step
+from stoa.learning import surveys
 from stoa.learning.extensions import LearnerRecord, progress_hooks
 from stoa.learning.models import (
     ActivityTally,
     Enrolment,
     JoinTally,
+    ParticipationTally,
     StepCompletion,
     StepTally,
     StepVisit,
@@ -60,13 +62,17 @@ def enrol(*, user: User, course: Course) -> Enrolment:
 
 
 @transaction.atomic
-def leave(*, enrolment: Enrolment) -> None:
-    """Leaves the course; progress, visits and completions are kept for a rejoin."""
-    left = Enrolment.objects.filter(pk=enrolment.pk, left_at__isnull=True).update(
-        left_at=timezone.now()
-    )
+def leave(*, enrolment: Enrolment, reason: str = "") -> None:
+    """Leaves the course; progress, visits and completions are kept for a rejoin. With a
+    reason (a LeavingReason), records why, for the course team's research data. Leaving twice
+    (a double submit) changes nothing and records no second reason."""
+    surveys.check_leaving_reason(reason)
+    now = timezone.now()
+    left = Enrolment.objects.filter(pk=enrolment.pk, left_at__isnull=True).update(left_at=now)
     if left:
         CourseRun.objects.filter(pk=enrolment.run_id).update(learner_count=F("learner_count") - 1)
+        if reason:
+            surveys.record_leaving(enrolment=enrolment, reason=reason, left_at=now)
 
 
 # A learner back on the step they were on a moment ago (a reload, the page after marking it
@@ -201,3 +207,26 @@ def after_progress(enrolment_id: int) -> None:
     record = LearnerRecord.read(enrolment_id)
     for hook in hooks:
         hook(record)
+
+
+def note_full_participation(record: LearnerRecord) -> None:
+    """Sets when the learner first fully participated (the research data's
+    fully_participated_at: more than half of the steps completed and every test question
+    finished), once and never cleared: a hook of settings.STOA_PROGRESS_HOOKS, called in the
+    transaction of the write that grew the record. One conditional UPDATE, and only for a
+    record that qualifies: the first write to qualify sets it (and counts the learner in the
+    dashboard's ParticipationTally), later ones match no row."""
+    if record.completed * 2 <= record.step_count:
+        return
+    if record.test_questions_done < record.test_question_count:
+        return
+    now = timezone.now()
+    reached = Enrolment.objects.filter(
+        pk=record.enrolment_id, fully_participated_at__isnull=True
+    ).update(fully_participated_at=now)
+    if reached:
+        tally.add(
+            ParticipationTally,
+            {"run_id": record.run_id, "day": timezone.localdate(now)},
+            learners=1,
+        )

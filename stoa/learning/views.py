@@ -11,16 +11,20 @@ from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.translation import get_language
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
-from stoa.courses.models import Course, Step, StepType, TranscriptCue
+from stoa.courses.models import Course, Step, StepType
 from stoa.courses.structure import CourseStructure
-from stoa.learning import rendering, selectors, services
-from stoa.learning.access import StepAccess, step_access, step_panels
+from stoa.learning import rendering, selectors, services, surveys, video
+from stoa.learning.access import StepAccess, find_step, step_access, step_panels
 from stoa.learning.extensions import progress_panels
+from stoa.learning.forms import ArchetypeForm, LeavingForm, WeekForm
 from stoa.learning.models import Enrolment
+from stoa.lib import ratelimit, webvtt
 from stoa.lib.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from stoa.lib.markdown import render_step_markdown
+from stoa.lib.refusals import Invalid, TooMany
 from stoa.lib.transcripts import format_spoken_time
 from stoa.lib.visitor_pages import cached_for_visitors
 
@@ -54,6 +58,7 @@ def course(request: HttpRequest, slug: str) -> HttpResponse:
             "weeks": structure.weeks,
             "run": selectors.next_open_run(course=course),
             "enrolment": enrolment,
+            "leaving_form": LeavingForm() if enrolment else None,
         },
     )
 
@@ -68,16 +73,42 @@ def join(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         messages.error(request, "This course has no run open for joining at the moment.")
         return redirect(course)
     messages.success(request, f"You have joined {course.title}.")
-    return redirect("learning:continue", slug=course.slug)
+    return redirect("learning:welcome", slug=course.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def welcome(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """Where joining lands: what brings the learner to the course (optional, asked once),
+    then on to the course. Skipping is the link to it."""
+    course = get_object_or_404(Course, slug=slug)
+    enrolment = selectors.enrolment_for(user=request.user, course=course)
+    if enrolment is None:
+        return redirect(course)
+    if request.method == "POST":
+        form = ArchetypeForm(request.POST)
+        if not form.is_valid():
+            raise Invalid(_("Choose one of the answers shown, or skip the question."))
+        if form.cleaned_data["archetype"]:
+            surveys.answer_archetype(
+                user=request.user, course=course, archetype=form.cleaned_data["archetype"]
+            )
+        return redirect("learning:continue", slug=course.slug)
+    if not surveys.wants_archetype(enrolment=enrolment):
+        return redirect("learning:continue", slug=course.slug)
+    return render(request, "learning/welcome.html", {"course": course, "form": ArchetypeForm()})
 
 
 @login_required
 @require_POST
 def leave(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = get_object_or_404(Course, slug=slug)
+    form = LeavingForm(request.POST)
+    if not form.is_valid():
+        raise Invalid(_("Choose a reason from the list, or none."))
     enrolment = selectors.enrolment_for(user=request.user, course=course)
     if enrolment is not None:
-        services.leave(enrolment=enrolment)
+        services.leave(enrolment=enrolment, reason=form.cleaned_data["reason"])
         messages.success(
             request, f"You have left {course.title}. Your progress is kept if you rejoin."
         )
@@ -137,11 +168,19 @@ def step(request: HtmxHttpRequest, slug: str, week: int, position: int) -> HttpR
             lambda: render_step_markdown(step.body, media_urls=structure.media_urls),
         )
         if step.has_media:
-            context["cues"] = structure.memo(("cues", step.pk), lambda: _cues(step))
+            context["paragraphs"] = structure.memo(
+                ("paragraphs", step.pk), lambda: _paragraphs(step)
+            )
         if step.type == "peer-review":
             context["peer_review"] = getattr(step, "peer_review", None)
     if request.htmx and request.htmx.target == "completion":
         return render(request, "learning/step.html#completion", context)
+    if access.enrolment is not None and not access.is_locked:
+        # On the week's last step only; whether it was answered came with the enrolment.
+        question = surveys.week_question(enrolment=access.enrolment, step=step, following=following)
+        if question is not None:
+            context["week_question"] = question
+            context["week_form"] = WeekForm()
     context["fragments"] = _step_fragments(request, access, context)
     context["panels"] = [
         panel for make_panel in step_panels() if (panel := make_panel(request, access))
@@ -173,8 +212,13 @@ def _step_fragments(request: HttpRequest, access: StepAccess, context: dict) -> 
     }
 
 
-def _cues(step: Step) -> list[tuple[TranscriptCue, str]]:
-    return [(cue, format_spoken_time(cue.start_ms)) for cue in step.cues.order_by("position")]
+def _paragraphs(step: Step) -> list[tuple[webvtt.Paragraph, str]]:
+    """The transcript as a learner reads it (stoa.lib.webvtt: rolling captions read once,
+    speakers named, tags gone), each paragraph with its start in words for "Skip to"."""
+    return [
+        (paragraph, format_spoken_time(paragraph.start_ms))
+        for paragraph in webvtt.transcript_paragraphs(step.transcript_source)
+    ]
 
 
 @login_required
@@ -211,18 +255,71 @@ def _after_completion(
     return redirect(access.step.get_absolute_url())
 
 
+@login_required
+@require_POST
+def week_sentiment(
+    request: AuthenticatedHttpRequest, slug: str, week: int, position: int
+) -> HttpResponse:
+    """Answers the question at the end of the step's week, then back to the step; with htmx,
+    the thanks (or the form with its errors) in place of the question."""
+    step = find_step(slug=slug, week=week, position=position)
+    form = WeekForm(request.POST)
+    context = {"course": step.week.course, "step": step, "week_form": form}
+    if form.is_valid():
+        surveys.answer_week(
+            user=request.user,
+            step=step,
+            rating=form.cleaned_data["rating"],
+            reason=form.cleaned_data["reason"],
+        )
+        context["week_question"] = surveys.WeekQuestion(week=step.week.number, answered=True)
+    elif not request.htmx:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(map(str, errors)))
+    if request.htmx:
+        context.setdefault(
+            "week_question", surveys.WeekQuestion(week=step.week.number, answered=False)
+        )
+        return render(request, "learning/_week_question.html", context)
+    return redirect(f"{step.get_absolute_url()}#week-question")
+
+
+@login_required
+@require_POST
+def video_stats(
+    request: AuthenticatedHttpRequest, slug: str, week: int, position: int
+) -> HttpResponse:
+    """Counts what the player reports of a view (stoa.learning.video): 204, or 400 for a body
+    that is not a batch of events, 429 over the learner's allowance."""
+    step = find_step(slug=slug, week=week, position=position)
+    try:
+        video.record_beacon(
+            user=request.user,
+            step=step,
+            body=request.body,
+            client_ip=ratelimit.client_ip(request),
+        )
+    except TooMany as refusal:
+        response = HttpResponse(str(refusal), status=429, content_type="text/plain")
+        response["Retry-After"] = str(refusal.retry_after)
+        return response
+    return HttpResponse(status=204)
+
+
 def transcript_vtt(request: HttpRequest, slug: str, week: int, position: int) -> HttpResponse:
     access = _readable_transcript(request, slug, week, position)
-    response = HttpResponse(access.step.transcript_source, content_type="text/vtt; charset=utf-8")
+    # As written when browsers read all of it; else (Teams' timings, SubRip) the cues Stoa read.
+    captions = webvtt.for_browsers(access.step.transcript_source)
+    response = HttpResponse(captions, content_type="text/vtt; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{access.step.file_stem}.vtt"'
     return response
 
 
 def transcript_text(request: HttpRequest, slug: str, week: int, position: int) -> HttpResponse:
     access = _readable_transcript(request, slug, week, position)
-    lines = [access.step.title, ""]
-    lines += [cue.text for cue in access.step.cues.order_by("position")]
-    response = HttpResponse("\n\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    step = access.step
+    text = webvtt.transcript_text(step.title, webvtt.transcript_paragraphs(step.transcript_source))
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{access.step.file_stem}.txt"'
     return response
 

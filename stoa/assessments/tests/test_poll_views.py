@@ -28,7 +28,7 @@ def test_a_learner_votes_with_a_plain_form_and_is_sent_back_to_the_results(enrol
     assert "<table" in results and "1 person has voted" in results
     assert '<td class="poll-results__number">100%</td>' in results
     assert "Your vote" in results and "Change your vote" in results
-    assert 'type="radio"' not in results  # the form gives way to the results
+    assert 'name="choice"' not in results  # the form gives way to the results
 
 
 def test_change_your_vote_shows_the_form_with_the_vote_checked(enrolled, learner, poll):

@@ -21,7 +21,7 @@ from stoa.certificates.models import Certificate, CertificateTally
 from stoa.conversation.models import CommentTally
 from stoa.courses.models import CourseRun, Question, Step, StepType
 from stoa.insights.dashboard import charts
-from stoa.learning.models import ActivityTally, JoinTally, StepTally
+from stoa.learning.models import ActivityTally, JoinTally, ParticipationTally, StepTally
 
 Cell = str | int | float | datetime.date
 
@@ -62,6 +62,11 @@ class Glance:
     active_this_week: int
     comments: int
     certificates: int
+    fully_participated: int
+
+    @property
+    def fully_participated_percent(self) -> float:
+        return round(100 * self.fully_participated / self.learners, 1) if self.learners else 0
 
 
 @dataclass
@@ -325,14 +330,53 @@ def _certificates(run: CourseRun) -> tuple[Chart, int]:
     return chart, total
 
 
+def _participation(run: CourseRun, learners: int) -> tuple[Chart, int]:
+    days = list(
+        ParticipationTally.objects.filter(run=run, learners__gt=0)
+        .order_by("day")
+        .values_list("day", "learners")
+    )
+    rows: list[list[Cell]] = []
+    total = 0
+    for day, reached in days:
+        total += reached
+        rows.append([day, reached, total])
+    share = round(100 * total / learners, 1) if learners else 0
+    title = _("Learners who fully participated")
+    chart = Chart(
+        slug="participation",
+        title=title,
+        description=ngettext(
+            "%(total)s learner has fully participated (more than half of the steps and every "
+            "test question): %(share)s%% of the run's learners.",
+            "%(total)s learners have fully participated (more than half of the steps and every "
+            "test question): %(share)s%% of the run's learners.",
+            total,
+        )
+        % {"total": total, "share": f"{share:g}"},
+        columns=[_("Day"), _("Reached full participation"), _("Fully participated so far")],
+        rows=rows,
+        empty=_("No learner has fully participated yet."),
+    )
+    if rows:
+        chart.svg = charts.cumulative_line(
+            [(day, total) for day, _reached, total in rows],  # type: ignore[misc]
+            label_id=chart.label_id,
+            title=title,
+            description=chart.description,
+        )
+    return chart, total
+
+
 def dashboard(run: CourseRun, *, today: datetime.date | None = None) -> Dashboard:
-    """Every chart of the run's dashboard: eight queries, whatever the run's size."""
+    """Every chart of the run's dashboard: nine queries, whatever the run's size."""
     today = today or timezone.localdate()
     steps = _steps(run)
     joiners, joined_this_week = _joiners(run, today)
     active, active_this_week = _activity(run, today)
     comments, comment_total = _comments(run, steps)
     certificates, certificate_total = _certificates(run)
+    participation, participated = _participation(run, run.learner_count)
     return Dashboard(
         run=run,
         glance=Glance(
@@ -341,6 +385,15 @@ def dashboard(run: CourseRun, *, today: datetime.date | None = None) -> Dashboar
             active_this_week=active_this_week,
             comments=comment_total,
             certificates=certificate_total,
+            fully_participated=participated,
         ),
-        charts=[joiners, active, _funnel(run, steps), comments, _questions(run), certificates],
+        charts=[
+            joiners,
+            active,
+            _funnel(run, steps),
+            participation,
+            comments,
+            _questions(run),
+            certificates,
+        ],
     )

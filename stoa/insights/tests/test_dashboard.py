@@ -20,7 +20,13 @@ from stoa.courses.models import CourseRun, CourseTeamMember, TeamRole
 from stoa.insights.dashboard import charts
 from stoa.insights.services import recount_tallies
 from stoa.learning import services as learning
-from stoa.learning.models import ActivityTally, Enrolment, JoinTally, StepTally
+from stoa.learning.models import (
+    ActivityTally,
+    Enrolment,
+    JoinTally,
+    ParticipationTally,
+    StepTally,
+)
 from stoa.testing import (
     expect_queries,
     make_learners,
@@ -64,10 +70,13 @@ def tallies(run) -> dict:
         "certificates": sorted(
             CertificateTally.objects.filter(run=run).values_list("day", "kind", "issued")
         ),
+        "participation": sorted(
+            ParticipationTally.objects.filter(run=run).values_list("day", "learners")
+        ),
     }
 
 
-def test_each_write_keeps_its_tally(busy_course):
+def test_each_write_keeps_its_tally(busy_course, learner):
     _course, run, test = busy_course
     today = timezone.localdate()
     assert tallies(run) == {
@@ -77,7 +86,10 @@ def test_each_write_keeps_its_tally(busy_course):
         "comments": [(2, 1, 1)],
         "questions": [(1, 1, 0), (2, 1, 1)],  # the second try at question 1 is not a first
         "certificates": [(today, "participation", 1)],
+        "participation": [(today, 1)],  # Lee: 3 of 5 steps and both test questions
     }
+    lee = Enrolment.objects.get(user=learner)
+    assert lee.fully_participated_at is not None
 
 
 def test_undoing_a_completion_takes_it_off_the_funnel(busy_course, learner):
@@ -114,7 +126,14 @@ def test_a_stale_enrolment_cannot_count_a_learner_twice(busy_course, learner):
 def test_the_recount_rebuilds_what_the_writes_kept(busy_course):
     _course, run, _test = busy_course
     kept = tallies(run)
-    for model in (JoinTally, ActivityTally, StepTally, CommentTally, QuestionTally):
+    for model in (
+        JoinTally,
+        ActivityTally,
+        StepTally,
+        CommentTally,
+        QuestionTally,
+        ParticipationTally,
+    ):
         model.objects.filter(run=run).delete()
     CertificateTally.objects.filter(run=run).update(issued=99)
     recount_tallies(run)
@@ -143,23 +162,34 @@ def test_the_dashboard_draws_each_chart_with_its_numbers(busy_course, educator):
         "Comments per step",
         "Right at the first try",
         "Certificates issued",
+        "Learners who fully participated",
     ):
         assert title in page
-    assert page.count("<title id=") == 6
-    assert page.count('<svg class="chart" role="img"') == 6
+    assert page.count("<title id=") == 7
+    assert page.count('<svg class="chart" role="img"') == 7
     assert 'aria-labelledby="chart-funnel-title" aria-describedby="chart-funnel-desc"' in page
     assert "2 people have joined the run; 2 in the last seven days." in page
     assert "2 visited the first step" in page
     assert "The busiest step is 1.2, with 2." in page
     assert "The hardest is 1.5.1: 0% right first." in page
     assert "1 certificate issued so far" in page
+    assert "1 learner has fully participated" in page
+    assert "50% of the run&#x27;s learners" in page or "50% of the run's learners" in page
     # The numbers beneath: the funnel's first row, with its completion share.
     assert re.search(
         r'<th scope="row">1\.1</th><td>Step 1\.1</td><td class="number">2</td>'
         r'<td class="number">1</td><td class="number">50(\.0)?</td>',
         page,
     ), page[page.index("chart-funnel") :][:3000]
-    for slug in ("joiners", "active", "funnel", "comments", "questions", "certificates"):
+    for slug in (
+        "joiners",
+        "active",
+        "funnel",
+        "participation",
+        "comments",
+        "questions",
+        "certificates",
+    ):
         assert csv_url(course, slug, run).replace("&", "&amp;") in page
 
 
@@ -220,12 +250,12 @@ def test_the_dashboard_costs_the_same_with_1_or_1000_learners(
     make_learners(run, 1000)
     recount_tallies(run)
     expect_queries(client, django_assert_num_queries, overview_url(course), DASHBOARD_QUERIES)
-    expect_queries(client, django_assert_num_queries, csv_url(course, "funnel", run), 13)
+    expect_queries(client, django_assert_num_queries, csv_url(course, "funnel", run), 14)
 
 
 # Session, user, course, capabilities, the runs for the picker, the run shown, the steps, the
 # six tallies and the questions (the header's unread count is kept on the user).
-DASHBOARD_QUERIES = 14
+DASHBOARD_QUERIES = 15
 
 
 def test_nice_ceilings_round_up_to_one_two_or_five():

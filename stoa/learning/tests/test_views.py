@@ -1,4 +1,5 @@
 import datetime
+import uuid
 
 import pytest
 from django.db import OperationalError
@@ -6,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from stoa.accounts.models import User
+from stoa.courses.models import Course, Step
 from stoa.courses.structure import structure_of
 from stoa.learning import services
 from stoa.learning.models import Enrolment, StepCompletion, StepVisit
@@ -80,6 +82,36 @@ def test_transcript_downloads_as_webvtt_and_text(client, course):
     assert vtt.content.decode().startswith("WEBVTT")
     text = client.get(step_url(course, 1, 1, "transcript_text"))
     assert "Hello.\n\nLater on." in text.content.decode()
+
+
+TEAMS_TRANSCRIPT = (
+    "WEBVTT\n\n"
+    "0:0:0.0 --> 0:0:4.500\n<v Adrian Petrescu>Welcome to the week &amp; its questions.</v>\n\n"
+    "0:0:4.500 --> 0:0:9.0\n<v Adrian Petrescu>We start with <i>rates</i>.</v>\n\n"
+    "0:1:12.0 --> 0:1:16.0\n<v Mira Osei>Thanks, Adrian.</v>\n"
+)
+
+
+def test_the_transcript_reads_like_text_with_speakers_and_anchors(client, course):
+    """A Teams transcript: loose timings, voices, a styling tag and an entity. Learners read
+    paragraphs with the speaker named where their turn begins, no tags, entities decoded
+    once; each paragraph is an anchor (#t-<ms>) for links that land on it without a player."""
+    Step.objects.filter(pk=step_of(course, 1, 1).pk).update(transcript_source=TEAMS_TRANSCRIPT)
+    Course.objects.filter(pk=course.pk).update(version=uuid.uuid4())  # as an import would
+
+    content = client.get(step_url(course, 1, 1)).content.decode()
+    assert '<strong class="cue__speaker">Adrian Petrescu:</strong>' in content
+    assert "Welcome to the week &amp; its questions. We start with rates." in content
+    assert '<strong class="cue__speaker">Mira Osei:</strong>' in content
+    assert 'id="t-0"' in content and 'id="t-72000"' in content
+    assert "Skip to 1 minute and 12 seconds" in content
+    assert "&lt;i&gt;" not in content and "<v " not in content
+    text = client.get(step_url(course, 1, 1, "transcript_text")).content.decode()
+    assert "Adrian Petrescu: Welcome to the week & its questions. We start with rates." in text
+    assert "Mira Osei: Thanks, Adrian." in text
+    # Browsers skip Teams' timings: the player gets the cues as WebVTT they read.
+    vtt = client.get(step_url(course, 1, 1, "transcript_vtt")).content.decode()
+    assert "00:01:12.000 --> 00:01:16.000" in vtt
 
 
 def test_a_step_without_media_has_no_transcript(client, course):
@@ -191,6 +223,9 @@ def test_joining_enrols_and_continues_to_the_first_step(client, course, learner)
     client.force_login(learner)
     response = client.post(reverse("learning:join", args=[course.slug]), follow=True)
     assert Enrolment.objects.get().user == learner
+    # First the question of what brings them (stoa.learning.surveys), then on to the course.
+    assert response.redirect_chain[-1][0] == reverse("learning:welcome", args=[course.slug])
+    response = client.get(reverse("learning:continue", args=[course.slug]), follow=True)
     assert response.redirect_chain[-1][0] == step_url(course, 1, 1)
 
 
@@ -320,7 +355,7 @@ def test_pages_run_the_same_number_of_queries_for_small_and_large_courses(
     # (one query when it is empty). A first visit also counts for the dashboard: the step's
     # tally (an UPDATE, and an INSERT in a savepoint for the step's first visitor) and, at the
     # learner's first visit of a week, that week's tally likewise.
-    expect_queries(client, django_assert_num_queries, step_url(course, 1, 1), 17)
+    expect_queries(client, django_assert_num_queries, step_url(course, 1, 1), 16)
     expect_queries(client, django_assert_num_queries, step_url(course, 1, 2), 15)
     expect_queries(client, django_assert_num_queries, step_url(course, 1, 2), 4)  # a return visit
     # the to-do list reads the learner's completions (one query), quiz and test sheets (one),

@@ -6,7 +6,7 @@ from stoa.courses.models import Course
 from stoa.insights.services import recount_tallies
 from stoa.lib.progress import ProgressBar
 
-TALLIES = 7  # the steps recount_tallies reports
+TALLIES = 8  # the steps recount_tallies reports
 
 
 class Command(BaseCommand):
