@@ -1,6 +1,7 @@
 """The `stoa` command: Stoa's own subcommands and every Django management command.
 
-stoa course validate PATH      stoa transcript from-text FILE
+stoa course validate PATH      stoa transcript from-text FILE | convert FILE
+stoa data export|import SLUG --run N PATH
 stoa demo                      stoa migrate, stoa createsuperuser, ...
 stoa serve                     the production server (stoa.serve)
 """

@@ -27,6 +27,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("stoa.assessments.peer.urls")),
     path("", include("stoa.certificates.urls")),
     path("", include("stoa.insights.urls")),
+    path("", include("stoa.insights.research.urls")),
+    path("", include("stoa.insights.research.import_urls")),
     # Before the admin's own URLs, so that this, not the admin's form, answers admin:login.
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),

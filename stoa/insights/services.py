@@ -14,7 +14,7 @@ import datetime
 from collections.abc import Callable
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -65,6 +65,14 @@ def recount_tallies(run: CourseRun, *, on_step: Callable[[str], None] = lambda n
     ActivityTally.objects.filter(run=run).delete()
     today = timezone.localdate()
     weeks = run.week_of(today) if today >= run.starts_on else 0
+    # A run long over (one imported from elsewhere, years old) has no visits after its last
+    # one: its weeks stop there, not today.
+    last_visit = StepVisit.objects.filter(enrolment__run=run).aggregate(at=Max("last_visited_at"))
+    if last_visit["at"] is None:
+        weeks = 0
+    else:
+        last_day = max(timezone.localdate(last_visit["at"]), run.starts_on)
+        weeks = min(weeks, run.week_of(last_day))
     tallies = []
     for week in range(1, weeks + 1):
         start = _week_start(run, week)

@@ -74,8 +74,12 @@ def test_the_overview_shows_runs_with_their_learner_counts(course, educator):
     assert "<dt>Learners</dt><dd>4</dd>" in page.content.decode()
 
 
+def _run_id(course) -> int:
+    return course.runs.get().pk
+
+
 # Every team route against the table: (URL name, the capability it needs, any arguments
-# after the course's slug).
+# after the course's slug; a function of the course for those that depend on it).
 TEAM_ROUTES = [
     ("dashboard:overview", Can.SEE_WORKSPACE),
     ("dashboard:csv", Can.SEE_DASHBOARD, "funnel"),
@@ -87,6 +91,10 @@ TEAM_ROUTES = [
     ("team:list", Can.SEE_WORKSPACE),
     ("announcements:list", Can.ANNOUNCE),
     ("announcements:new", Can.ANNOUNCE),
+    ("research:data", Can.EXPORT_DATA),
+    ("research:zip", Can.EXPORT_DATA, _run_id),
+    ("research:csv", Can.EXPORT_DATA, _run_id, "enrolments"),
+    ("data_import:upload", Can.IMPORT_DATA),
 ]
 
 
@@ -95,7 +103,8 @@ def test_every_team_route_follows_the_table(
     course, members, route, learner, other_course_educator, admin_user
 ):
     name, needs, *more = route
-    url = reverse(name, args=[course.slug, *more])
+    args = [arg(course) if callable(arg) else arg for arg in more]
+    url = reverse(name, args=[course.slug, *args])
     assert Client().get(url).status_code == 302  # to sign in
     for outsider in (learner, other_course_educator):
         assert signed_in(outsider).get(url).status_code == 403
@@ -111,6 +120,6 @@ def test_the_overview_costs_the_same_with_1_or_1000_learners(
     client = signed_in(educator)
     url = reverse("dashboard:overview", args=[course.slug])
     # With the dashboard: see stoa/insights/tests/test_dashboard.py.
-    expect_queries(client, django_assert_num_queries, url, 14)
+    expect_queries(client, django_assert_num_queries, url, 15)
     make_learners(course.runs.get(), 1000)
-    expect_queries(client, django_assert_num_queries, url, 14)
+    expect_queries(client, django_assert_num_queries, url, 15)

@@ -26,6 +26,7 @@ from stoa.learning.models import (
     JoinTally,
     ParticipationTally,
     StepTally,
+    StepVisit,
 )
 from stoa.testing import (
     expect_queries,
@@ -273,3 +274,19 @@ def test_nice_ceilings_round_up_to_one_two_or_five():
 def test_chart_text_is_escaped():
     svg = charts.bars([("<b>", (3,))], label_id="x", title="<script>", description="a & b")
     assert "<script>" not in svg and "&lt;b&gt;" in svg and "a &amp; b" in svg
+
+
+def test_the_recount_of_a_run_long_over_stops_at_its_last_visit(
+    busy_course, django_assert_max_num_queries
+):
+    """A run imported from years ago: its weeks of activity end with its last visit, so the
+    recount counts those, not one week at a time up to today."""
+    _course, run, _test = busy_course
+    long_ago = run.starts_on - datetime.timedelta(days=3 * 365)
+    CourseRun.objects.filter(pk=run.pk).update(starts_on=long_ago)
+    run.refresh_from_db()
+    at = timezone.make_aware(datetime.datetime.combine(long_ago, datetime.time(12)))
+    StepVisit.objects.filter(enrolment__run=run).update(first_visited_at=at, last_visited_at=at)
+    with django_assert_max_num_queries(40):
+        recount_tallies(run)
+    assert tallies(run)["weeks"] == [(1, 2)]
