@@ -37,7 +37,8 @@ lint: $(STAMP)
 # conversation and submissions at scale (bench/run.py), the learner's pages against a bare view
 # (bench/speed.py), the team's workspace at 1,000,000 learners (bench/team.py), a course's
 # first week under a mixed load of 1,000 learners (bench/mixed.py), importing and exporting the
-# research data of a run of 100,000 learners (bench/research.py). Writes bench/reports/ and
+# research data of a run of 100,000 learners (bench/research.py), searching a course with 500
+# hours of transcripts (bench/search.py). Writes bench/reports/ and
 # fails when a bar is missed. About 120 minutes on 2 cores.
 # BENCH_OPTIONS=--small tries the harness on a small data set.
 BENCH_OPTIONS ?=
@@ -53,12 +54,15 @@ bench: $(STAMP)
 	-scripts/with-services $(BIN)/python -m bench.mixed --database postgresql $(BENCH_OPTIONS)
 	-$(BIN)/python -m bench.research --database sqlite $(BENCH_OPTIONS)
 	-scripts/with-services $(BIN)/python -m bench.research --database postgresql $(BENCH_OPTIONS)
+	-$(BIN)/python -m bench.search --database sqlite $(BENCH_OPTIONS)
+	-scripts/with-services $(BIN)/python -m bench.search --database postgresql $(BENCH_OPTIONS)
 	status=0; \
 	$(BIN)/python -m bench.report || status=1; \
 	$(BIN)/python -m bench.speed --report || status=1; \
 	$(BIN)/python -m bench.team --report || status=1; \
 	$(BIN)/python -m bench.mixed --report || status=1; \
 	$(BIN)/python -m bench.research --report || status=1; \
+	$(BIN)/python -m bench.search --report || status=1; \
 	exit $$status
 
 clean:

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # SearchVectorField (courses.SearchEntry); its connection hooks act on PostgreSQL only.
+    "django.contrib.postgres",
     "django_htmx",
     "django_tasks_db",
     "stoa.accounts",

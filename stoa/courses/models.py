@@ -3,6 +3,7 @@ import uuid
 from typing import cast
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -497,3 +498,30 @@ class TeamInvitation(models.Model):
 
     def is_expired(self, *, now: datetime.datetime) -> bool:
         return self.expires_at <= now
+
+
+class SearchEntry(models.Model):
+    """What search finds in a course (stoa.courses.search): one paragraph of a step's transcript
+    as learners read it (start_ms set, the page's #t-<start_ms> anchor), or a step's title and
+    text as plain text (start_ms null). Rewritten for each step the package import changes,
+    in its transaction.
+
+    The engines index `text`: on SQLite the FTS5 table courses_searchentry_fts, kept by
+    triggers (migration 0012); on PostgreSQL `vector`, filled by stoa.courses.search, with a GIN
+    index. `course` and `week_number` are the step's, so that search filters by open weeks
+    without a join; a step never changes week (the import matches steps by week and slug).
+    """
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="search_entries")
+    week_number = models.PositiveSmallIntegerField()
+    start_ms = models.PositiveIntegerField(null=True, blank=True)
+    text = models.TextField()
+    # PostgreSQL's tsvector (an unused column of that name on SQLite, which accepts any type).
+    vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        verbose_name_plural = "search entries"
+
+    def __str__(self):
+        return self.text[:60]

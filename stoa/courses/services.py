@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from stoa.accounts.models import User
+from stoa.courses import search
 from stoa.courses.models import (
     Course,
     CourseOrganisation,
@@ -118,6 +119,7 @@ class _StepCounts:
     unchanged: int = 0
     deleted: int = 0
     lost_answers: list[LostAnswers] = field(default_factory=list)
+    changed: list[Step] = field(default_factory=list)  # created or updated, for search
 
 
 def import_package(*, root: Path) -> ImportResult:
@@ -150,6 +152,7 @@ def import_package(*, root: Path) -> ImportResult:
         _sync_team(course, spec.team)
         media_files = _sync_media_files(course, package.media, stored_names)
         counts = _sync_weeks(course, spec.weeks, media_files)
+        search.index_steps(course=course, steps=counts.changed)
         _refresh_counts(course)
         # After the steps, which protect the media files they show.
         MediaFile.objects.filter(course=course).exclude(path__in=media_files).delete()
@@ -375,6 +378,7 @@ def _sync_steps(
             step.save()
             _sync_step_children(step, spec, stored=None, counts=counts)
             counts.created += 1
+            counts.changed.append(step)
         elif _is_unchanged(step, stored[spec.slug], spec):
             counts.unchanged += 1
         else:
@@ -382,6 +386,7 @@ def _sync_steps(
             step.save()
             _sync_step_children(step, spec, stored=stored[spec.slug], counts=counts)
             counts.updated += 1
+            counts.changed.append(step)
 
 
 def _is_unchanged(step: Step, stored: StepSpec, spec: StepSpec) -> bool:

@@ -29,7 +29,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from stoa.accounts.models import User
-from stoa.courses.models import Course, CourseRun, Step
+from stoa.courses.models import ALL_WEEKS, Course, CourseRun, Step
 from stoa.courses.structure import CourseStructure, structure_of
 from stoa.learning import selectors
 from stoa.learning.extensions import named_in_settings
@@ -68,11 +68,10 @@ def step_access(*, user: User | AnonymousUser, slug: str, week: int, position: i
     structure, enrolment = selectors.course_and_enrolment(user=user, slug=slug, at=(week, position))
     step = structure.step(week, position)
     course = structure.course
-    is_team = user.is_authenticated and (user.is_staff or user.pk in structure.team_user_ids)
-    run = enrolment.run if enrolment else selectors.next_open_run(course=course)
+    run, is_team = _run_and_team(user, structure, enrolment)
     opens_on = None
-    if run is not None and not is_team and not run.is_week_open(week, today=timezone.localdate()):
-        opens_on = run.week_opens_on(week)
+    if week > _open_weeks(run, is_team):
+        opens_on = run.week_opens_on(week) if run is not None else None
     return StepAccess(
         user=user,
         step=step,
@@ -83,6 +82,30 @@ def step_access(*, user: User | AnonymousUser, slug: str, week: int, position: i
         opens_on=opens_on,
         structure=structure,
     )
+
+
+def open_weeks(
+    *, user: User | AnonymousUser, structure: CourseStructure, enrolment: Enrolment | None
+) -> int:
+    """How many of the course's weeks this person may read today (week N is open when N is at
+    most this): step_access's rule, for pages that list steps of many weeks (search). One
+    query for people not on the course (their next open run), none otherwise."""
+    return _open_weeks(*_run_and_team(user, structure, enrolment))
+
+
+def _run_and_team(
+    user: User | AnonymousUser, structure: CourseStructure, enrolment: Enrolment | None
+) -> tuple[CourseRun | None, bool]:
+    is_team = user.is_authenticated and (user.is_staff or user.pk in structure.team_user_ids)
+    run = enrolment.run if enrolment else selectors.next_open_run(course=structure.course)
+    return run, is_team
+
+
+def _open_weeks(run: CourseRun | None, is_team: bool) -> int:
+    # The team reads every week; so does everyone when no run gives a calendar.
+    if run is None or is_team:
+        return ALL_WEEKS
+    return run.open_week_count(today=timezone.localdate())
 
 
 @dataclass

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from stoa.learning import views
+from stoa.learning import search, views
 
 app_name = "learning"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("courses/<slug:slug>/continue/", views.continue_course, name="continue"),
     path("courses/<slug:slug>/todo/", views.todo, name="todo"),
     path("courses/<slug:slug>/progress/", views.progress, name="progress"),
+    path("courses/<slug:slug>/search/", search.search, name="search"),
     path(step, views.step, name="step"),
     path(step + "complete/", views.complete, name="complete"),
     path(step + "uncomplete/", views.uncomplete, name="uncomplete"),

@@ -1,5 +1,6 @@
 // Interactive transcript: "Skip to ..." links seek the player and start playback, and the cue
-// being played is highlighted. Without this script the links open the media at that time.
+// being played is highlighted. Without this script the links open the media at that time, and
+// a search result's #t-<ms> lands on its paragraph.
 (function () {
   "use strict";
   const player = document.querySelector("[data-transcript-player]");
@@ -36,4 +37,16 @@
   }
   player.addEventListener("timeupdate", highlight);
   player.addEventListener("seeked", highlight);
+
+  // A search result links to ?t=<seconds>#t-<ms>: start the player there and highlight that
+  // paragraph. A player can seek only once it knows the media's length.
+  const start = Number(new URLSearchParams(window.location.search).get("t"));
+  if (start > 0 && Number.isFinite(start)) {
+    const seek = function () {
+      player.currentTime = start;
+      highlight();
+    };
+    if (player.readyState >= HTMLMediaElement.HAVE_METADATA) seek();
+    else player.addEventListener("loadedmetadata", seek, { once: true });
+  }
 })();
