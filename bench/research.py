@@ -229,7 +229,7 @@ def checks(results: dict) -> list[tuple[str, bool]]:
         out.append(
             (
                 f"the {name} set's export gives back every imported row "
-                f"({_total(back):,} of {_total(given):,})",
+                f"({sum(back.get(dataset, 0) for dataset in given):,} of {_total(given):,})",
                 all(back.get(dataset) == count for dataset, count in given.items()),
             )
         )

@@ -8,7 +8,7 @@ from stoa.accounts import services
 from stoa.accounts.countries import CODES, countries_by_name
 from stoa.accounts.models import LearnerProfile
 from stoa.lib.refusals import Invalid
-from stoa.testing import expect_queries
+from stoa.testing import counted, expect_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -145,7 +145,7 @@ def test_the_page_and_saving_take_a_fixed_number_of_queries(
     client.post(ABOUT_YOU, ANSWERS)  # the first save inserts the row
     # the session, the user; then the answers' UPDATE, in a transaction (a savepoint and its
     # release, since each test runs in a transaction)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(counted(client, 5)):
         client.post(ABOUT_YOU, {**ANSWERS, "country": "GB"})
     assert answers_of(learner)["country"] == "GB"
 

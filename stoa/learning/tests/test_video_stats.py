@@ -13,7 +13,7 @@ from stoa.accounts.limits import Limit
 from stoa.learning import services, video
 from stoa.learning.models import VideoTally
 from stoa.lib.refusals import Invalid
-from stoa.testing import enrol_in, make_course, make_run, step_of
+from stoa.testing import counted, enrol_in, make_course, make_run, step_of
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +113,10 @@ def test_each_event_is_one_update_and_nothing_else_is_written(
     beacon(client, course, VIEW)  # the row made at the first event
     # the session, the user, the course's version, the enrolment; then an UPDATE an event, in
     # a transaction (a savepoint and its release, since each test runs in a transaction)
-    with django_assert_num_queries(9), CaptureQueriesContext(connection) as queries:
+    with (
+        django_assert_num_queries(counted(client, 9)),
+        CaptureQueriesContext(connection) as queries,
+    ):
         response = beacon(
             client,
             course,
