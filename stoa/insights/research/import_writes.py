@@ -142,16 +142,8 @@ class RowWriting(ImportState):
             entry.pk = -1
         if made:
             CourseTeamMember.objects.bulk_create([member for member, _id, _row in made])
-            ImportedRow.objects.bulk_create(
-                ImportedRow(
-                    run=self.run_row,
-                    dataset=dataset,
-                    object_id=member.pk,
-                    source_id=source_id,
-                    cells=cells,  # all of them: Stoa keeps a name, the file a first and last
-                )
-                for member, source_id, cells in made
-            )
+            # All the cells: Stoa keeps a name, the file a first and a last.
+            self._record(dataset, made)
             bump_version(self.course.pk)  # the course page lists its team
             self._counted(dataset, written=len(made))
 
@@ -271,17 +263,14 @@ class RowWriting(ImportState):
             ),
             ignore_conflicts=True,
         )
-        ImportedRow.objects.bulk_create(
-            ImportedRow(
-                run=run,
-                dataset="enrolments",
-                object_id=enrolment.pk,
-                source_id=keys[index],
-                cells=cells,
-            )
-            for enrolment, (index, _fields, cells, _profile) in zip(
-                enrolments, pending, strict=True
-            )
+        self._record(
+            "enrolments",
+            (
+                (enrolment, keys[index], cells)
+                for enrolment, (index, _fields, cells, _profile) in zip(
+                    enrolments, pending, strict=True
+                )
+            ),
         )
         for enrolment, (index, *_rest) in zip(enrolments, pending, strict=True):
             learners.enrolment[index] = enrolment.pk
@@ -368,10 +357,8 @@ class RowWriting(ImportState):
         StepCompletion.objects.bulk_create(completions)
         # Cells only where the file wrote something the export would not (rare: times
         # without " UTC"); a completion without a visit has no row of its own to keep them.
-        ImportedRow.objects.bulk_create(
-            ImportedRow(run=self.run_row, dataset="step-activity", object_id=visit.pk, cells=cells)
-            for visit, cells in zip(visits, kept, strict=True)
-            if cells
+        self._record(
+            "step-activity", ((visit, "", cells) for visit, cells in zip(visits, kept, strict=True))
         )
         self._counted("step-activity", written=written, unchanged=unchanged)
 
@@ -474,15 +461,12 @@ class RowWriting(ImportState):
         if not pending:
             return
         made = Comment.objects.bulk_create([comment for comment, _id, _cells in pending])
-        ImportedRow.objects.bulk_create(
-            ImportedRow(
-                run=self.run_row,
-                dataset="comments",
-                object_id=comment.pk,
-                source_id=source_id,
-                cells=cells,
-            )
-            for comment, (_comment, source_id, cells) in zip(made, pending, strict=True)
+        self._record(
+            "comments",
+            (
+                (comment, source_id, cells)
+                for comment, (_comment, source_id, cells) in zip(made, pending, strict=True)
+            ),
         )
         for comment, (_comment, source_id, _cells) in zip(made, pending, strict=True):
             self.entries["comments"][source_id].pk = comment.pk
@@ -572,12 +556,12 @@ class RowWriting(ImportState):
             if (answer.user_id, answer.question_id, answer.attempt) not in there
         ]
         made = Answer.objects.bulk_create([answer for _index, answer, _cells in new])
-        ImportedRow.objects.bulk_create(
-            ImportedRow(
-                run=self.run_row, dataset="question-response", object_id=answer.pk, cells=cells
-            )
-            for answer, (_index, _answer, cells) in zip(made, new, strict=True)
-            if cells
+        self._record(
+            "question-response",
+            (
+                (answer, "", cells)
+                for answer, (_index, _answer, cells) in zip(made, new, strict=True)
+            ),
         )
         for index, _answer, _cells in new:
             if learners.imported[index]:
@@ -687,15 +671,12 @@ class RowWriting(ImportState):
         for start in range(0, len(kept), BATCH):
             batch = kept[start : start + BATCH]
             made = PeerSubmission.objects.bulk_create([work for work, *_rest in batch])
-            ImportedRow.objects.bulk_create(
-                ImportedRow(
-                    run=self.run_row,
-                    dataset=dataset,
-                    object_id=work.pk,
-                    source_id=source_id,
-                    cells=cells,
-                )
-                for work, (_work, source_id, cells, _index) in zip(made, batch, strict=True)
+            self._record(
+                dataset,
+                (
+                    (work, source_id, cells)
+                    for work, (_work, source_id, cells, _index) in zip(made, batch, strict=True)
+                ),
             )
             for work, (_work, source_id, _cells, _index) in zip(made, batch, strict=True):
                 entries[source_id].pk = work.pk
@@ -768,15 +749,12 @@ class RowWriting(ImportState):
         for start in range(0, len(kept), BATCH):
             batch = kept[start : start + BATCH]
             made = PeerReview.objects.bulk_create([review for review, *_rest in batch])
-            ImportedRow.objects.bulk_create(
-                ImportedRow(
-                    run=self.run_row,
-                    dataset=dataset,
-                    object_id=review.pk,
-                    source_id=source_id,
-                    cells=cells,
-                )
-                for review, (_review, source_id, cells) in zip(made, batch, strict=True)
+            self._record(
+                dataset,
+                (
+                    (review, source_id, cells)
+                    for review, (_review, source_id, cells) in zip(made, batch, strict=True)
+                ),
             )
         self._counted(dataset, written=len(kept))
 
@@ -886,14 +864,31 @@ class RowWriting(ImportState):
                 done.add(source_id)
                 yield row, record
 
+    def _record(self, dataset: str, made: Iterable[tuple[Any, str, dict[str, str]]]) -> None:
+        """The ImportedRow of each row made from the dataset that has a source id or cells to
+        keep (the contract with export.py): (the row made, the file's id for it, its cells)."""
+        ImportedRow.objects.bulk_create(
+            ImportedRow(
+                run=self.run_row,
+                dataset=dataset,
+                object_id=row.pk,
+                source_id=source_id,
+                cells=cells,
+            )
+            for row, source_id, cells in made
+            if source_id or cells
+        )
+
     def _make_survey(self, model, dataset: str, made: list[tuple[Any, dict[str, str]]]) -> None:
         for start in range(0, len(made), BATCH):
             batch = made[start : start + BATCH]
             rows = model.objects.bulk_create([response for response, _cells in batch])
-            ImportedRow.objects.bulk_create(
-                ImportedRow(run=self.run_row, dataset=dataset, object_id=response.pk, cells=cells)
-                for response, (_response, cells) in zip(rows, batch, strict=True)
-                if cells
+            self._record(
+                dataset,
+                (
+                    (response, "", cells)
+                    for response, (_response, cells) in zip(rows, batch, strict=True)
+                ),
             )
         if made:
             self._counted(dataset, written=len(made))
