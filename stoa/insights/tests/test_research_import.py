@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.hashers import is_password_usable
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from stoa.accounts.models import LearnerProfile, User
 from stoa.assessments.models import (
@@ -37,6 +38,7 @@ from stoa.learning.models import (
     Enrolment,
     JoinTally,
     LeavingResponse,
+    ParticipationTally,
     SentimentResponse,
     StepCompletion,
     StepTally,
@@ -213,6 +215,10 @@ def test_learners_get_accounts_that_cannot_sign_in_and_their_enrolments(run):
     run.refresh_from_db()
     assert run.learner_count == 4  # five learners, Cas left
     assert sum(JoinTally.objects.filter(run=run).values_list("joiners", flat=True)) == 5
+    # The dashboard's share of learners who fully participated counts Cas, as the file says.
+    assert list(ParticipationTally.objects.filter(run=run).values_list("day", "learners")) == [
+        (timezone.localdate(cas.fully_participated_at), 1)
+    ]
 
 
 def test_the_activity_becomes_visits_completions_and_counts(run):
