@@ -373,15 +373,10 @@ class RowWriting(ImportState):
         recognised: set[str] = set()
         for replies in (False, True):
             pending: list[tuple[Comment, str, dict[str, str]]] = []
-            for row, (source_id, key, _parent, step, created, likes) in self._parsed(dataset):
-                entry = entries[source_id]
-                if entry.existing:
-                    if source_id not in recognised:
-                        recognised.add(source_id)
-                        self._counted(dataset, unchanged=1)
-                    continue
-                if entry.pk is not None or bool(entry.thread) != replies:
-                    continue  # made already (the same row again), or in the other round
+            for row, record, entry in self._new_rows(dataset, recognised):
+                source_id, key, _parent, step, created, likes = record
+                if bool(entry.thread) != replies:
+                    continue  # in the other round
                 thread_pk = None
                 if replies:
                     thread = entries[entry.thread] if isinstance(entry.thread, str) else None
@@ -615,16 +610,8 @@ class RowWriting(ImportState):
         pending: list[tuple[PeerSubmission, str, dict[str, str], int]] = []
         taken: set[tuple[int, int]] = set()
         recognised: set[str] = set()
-        for row, record in self._parsed(dataset):
+        for row, record, entry in self._new_rows(dataset, recognised):
             source_id, key, step, viewed, submitted, moderated, reviews = record
-            entry = entries[source_id]
-            if entry.existing:
-                if source_id not in recognised:
-                    recognised.add(source_id)
-                    self._counted(dataset, unchanged=1)
-                continue
-            if entry.pk is not None:
-                continue  # the same row again
             index = learners.index[key]
             if (index, step.pk) in taken:
                 self._note("taken", dataset)
@@ -686,20 +673,12 @@ class RowWriting(ImportState):
         dataset = "peer-review-reviews"
         if dataset not in self.tables:
             return
-        entries = self.entries[dataset]
         learners = self.learners
         pending: list[tuple[PeerReview, str, dict[str, str]]] = []
         taken: set[tuple[int, int]] = set()
         recognised: set[str] = set()
-        for row, (source_id, key, step, work, created) in self._parsed(dataset):
-            entry = entries[source_id]
-            if entry.existing:
-                if source_id not in recognised:
-                    recognised.add(source_id)
-                    self._counted(dataset, unchanged=1)
-                continue
-            if entry.pk is not None:
-                continue  # the same row again
+        for row, record, entry in self._new_rows(dataset, recognised):
+            source_id, key, step, work, created = record
             if work.pk is None or work.pk < 0:
                 self._note("work_missing", dataset)
                 continue
@@ -854,6 +833,25 @@ class RowWriting(ImportState):
             _keep(cells, row, "archetype", archetype)
             made.append((response, cells))
         self._make_survey(ArchetypeResponse, dataset, made)
+
+    def _new_rows(
+        self, dataset: str, recognised: set[str]
+    ) -> Iterator[tuple[dict[str, str], Any, Entry]]:
+        """The second read of a dataset whose rows have ids (the id first in each record):
+        the rows not made yet, each with its entry. A row there before this import is counted
+        unchanged, once whatever the reads (`recognised` holds their ids); the same row again
+        in the file is passed over once made."""
+        entries = self.entries[dataset]
+        for row, record in self._parsed(dataset):
+            source_id = record[0]
+            entry = entries[source_id]
+            if entry.existing:
+                if source_id not in recognised:
+                    recognised.add(source_id)
+                    self._counted(dataset, unchanged=1)
+                continue
+            if entry.pk is None:
+                yield row, record, entry
 
     def _unique(self, dataset: str) -> Iterator[tuple[dict[str, str], Any]]:
         """The second read of a dataset whose rows have ids, each id once."""
