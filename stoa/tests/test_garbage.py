@@ -26,6 +26,7 @@ QUERY_PARAMETERS = [
     "question",
     "again",
     "poll",
+    "q",
 ]
 HOSTILE_VALUES = [
     "%C2%B2.1",  # a superscript two: a digit to str.isdigit(), not to int()
